@@ -1,0 +1,578 @@
+//! The log-line scanner: finds every observation of SPEC §2 in one line.
+//!
+//! Each token family is anchored on the byte that every member of it must contain, found
+//! with memchr (SIMD where available), so bytes that cannot start a token are skipped in
+//! bulk: `.` for IPv4 and domains, `:` for IPv6, `@` for emails, `://` for URLs; hex runs
+//! long enough to be digests are found by probing every 16th byte (any run of 32 or more hex
+//! digits contains such a byte). Families with no indicator in the database are not scanned.
+
+use super::{Obs, Scratch, Sighting, Span, Where};
+use crate::compile::Database;
+use crate::indicator::{normalize, Kind};
+use crate::time::Timestamp;
+use memchr::{memchr_iter, memmem};
+use std::ops::ControlFlow;
+
+/// A byte of a name run: ASCII letter, digit, `-`, `_`, or part of a non-ASCII character.
+#[inline]
+fn is_name(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b >= 0x80
+}
+
+/// The char ending just before `i` (UTF-8 decoded), if any.
+fn char_before(line: &[u8], i: usize) -> Option<char> {
+    let start = i.saturating_sub(4);
+    (start..i).find_map(|s| {
+        std::str::from_utf8(&line[s..i])
+            .ok()
+            .and_then(|t| t.chars().next_back())
+    })
+}
+
+/// The char starting at `i`, if any.
+fn char_at(line: &[u8], i: usize) -> Option<char> {
+    let end = (i + 4).min(line.len());
+    (i + 1..=end).find_map(|e| {
+        std::str::from_utf8(&line[i..e])
+            .ok()
+            .and_then(|t| t.chars().next())
+    })
+}
+
+/// Whether the byte before `i` is a letter or digit (Unicode-aware) or, with `underscore`, `_`.
+#[inline]
+fn word_before(line: &[u8], i: usize, underscore: bool) -> bool {
+    if i == 0 {
+        return false;
+    }
+    let b = line[i - 1];
+    if b < 0x80 {
+        return b.is_ascii_alphanumeric() || (underscore && b == b'_');
+    }
+    char_before(line, i).is_some_and(char::is_alphanumeric)
+}
+
+/// Whether the byte at `i` is a letter or digit (Unicode-aware) or, with `underscore`, `_`.
+#[inline]
+fn word_at(line: &[u8], i: usize, underscore: bool) -> bool {
+    if i >= line.len() {
+        return false;
+    }
+    let b = line[i];
+    if b < 0x80 {
+        return b.is_ascii_alphanumeric() || (underscore && b == b'_');
+    }
+    char_at(line, i).is_some_and(char::is_alphanumeric)
+}
+
+/// Parses a dotted quad at `i`: four decimal octets 0–255 without leading zeros.
+/// Returns (address, end).
+#[inline]
+fn dotted_quad(line: &[u8], i: usize) -> Option<(u32, usize)> {
+    let mut addr = 0u32;
+    let mut p = i;
+    for k in 0..4 {
+        if k > 0 {
+            if line.get(p) != Some(&b'.') {
+                return None;
+            }
+            p += 1;
+        }
+        let s = p;
+        let mut v = 0u32;
+        while p < line.len() && line[p].is_ascii_digit() && p - s < 4 {
+            v = v * 10 + u32::from(line[p] - b'0');
+            p += 1;
+        }
+        let n = p - s;
+        if n == 0 || n > 3 || v > 255 || (n > 1 && line[s] == b'0') {
+            return None;
+        }
+        addr = addr << 8 | v;
+    }
+    Some((addr, p))
+}
+
+/// A port written as `:digits` at `i` (1–5 digits, at most 65535, not followed by a digit).
+/// Returns (port, end).
+#[inline]
+fn port_at(line: &[u8], i: usize) -> Option<(u16, usize)> {
+    if line.get(i) != Some(&b':') {
+        return None;
+    }
+    let s = i + 1;
+    let mut p = s;
+    let mut v = 0u32;
+    while p < line.len() && line[p].is_ascii_digit() {
+        if p - s >= 5 {
+            return None;
+        }
+        v = v * 10 + u32::from(line[p] - b'0');
+        p += 1;
+    }
+    if p == s || v > 65535 {
+        return None;
+    }
+    Some((v as u16, p))
+}
+
+/// Finds the domain name in the dot-free-of-empty-labels segment `[s, e)` of `line`:
+/// trims `-` at the ends (and non-alphanumeric non-ASCII characters), requires two labels or
+/// more and a last label of 2+ ASCII letters (or `xn--…`, or non-ASCII letters).
+/// Writes the normalized name to `out` and returns its span.
+fn domain_in(line: &[u8], mut s: usize, mut e: usize, out: &mut Vec<u8>) -> Option<(usize, usize)> {
+    loop {
+        while s < e && (line[s] == b'-' || line[s] == b'.') {
+            s += 1;
+        }
+        while e > s && (line[e - 1] == b'-' || line[e - 1] == b'.') {
+            e -= 1;
+        }
+        let mut changed = false;
+        if s < e && line[s] >= 0x80 && !char_at(line, s).is_some_and(char::is_alphanumeric) {
+            s += 1;
+            while s < e && (line[s] & 0xC0) == 0x80 {
+                s += 1;
+            }
+            changed = true;
+        }
+        if e > s && line[e - 1] >= 0x80 && !char_before(line, e).is_some_and(char::is_alphanumeric)
+        {
+            e -= 1;
+            while e > s && (line[e] & 0xC0) == 0x80 {
+                e -= 1;
+            }
+            changed = true;
+        }
+        if !changed {
+            break;
+        }
+    }
+    let name = &line[s..e];
+    let last_dot = memchr::memrchr(b'.', name)?;
+    let last = &name[last_dot + 1..];
+    let tld_ok = if last.is_ascii() {
+        (last.len() >= 2 && last.iter().all(u8::is_ascii_alphabetic))
+            || (last.len() > 4 && last[..4].eq_ignore_ascii_case(b"xn--"))
+    } else {
+        std::str::from_utf8(last).is_ok_and(|t| t.chars().all(char::is_alphabetic))
+    };
+    if !tld_ok {
+        return None;
+    }
+    normalize::domain(name, out).ok()?;
+    Some((s, e))
+}
+
+impl Database {
+    /// Scans one log line and calls `f` for each sighting, in order of position.
+    ///
+    /// `line` is any bytes (NUL, invalid UTF-8, any length); `now` is the time used for the
+    /// indicators' validity windows. See SPEC §2–3 for what is observed and when it matches.
+    ///
+    /// Cost: one memchr pass per token family present in the database, one hash probe per
+    /// candidate (plus one per parent label for domains), the automata for literals and
+    /// regexes. No allocation once `scratch` has grown; no lock.
+    pub fn scan_line<F: FnMut(&Sighting)>(
+        &self,
+        line: &[u8],
+        scratch: &mut Scratch,
+        now: Timestamp,
+        mut f: F,
+    ) {
+        let _ = self.scan_line_until(line, scratch, now, |s| {
+            f(s);
+            ControlFlow::Continue(())
+        });
+    }
+
+    /// As [`Database::scan_line`], but `f` can stop the scan by returning `ControlFlow::Break`.
+    pub fn scan_line_until<F>(
+        &self,
+        line: &[u8],
+        scratch: &mut Scratch,
+        now: Timestamp,
+        f: F,
+    ) -> ControlFlow<()>
+    where
+        F: FnMut(&Sighting) -> ControlFlow<()>,
+    {
+        scratch.adapt(self.inner.uid);
+        scratch.pending.clear();
+        self.tokens(line, scratch, now);
+        self.observe_raw(line, 0, Where::Line, now, scratch);
+        self.flush(scratch, f)
+    }
+
+    fn tokens(&self, line: &[u8], s: &mut Scratch, now: Timestamp) {
+        let hits = &self.inner.hits;
+        let want_v4 = hits.ip.has_v4();
+        let want_v6 = hits.ip.has_v6();
+        let want_dom = !hits.domains.is_empty();
+        let want_url = !hits.urls.is_empty();
+        let want_email = !hits.emails.is_empty();
+        let want_hash = !hits.hashes.is_empty();
+        s.auth.clear();
+        if want_url || want_email {
+            self.urls(line, s, now, want_url);
+        }
+        if want_v4 || want_dom {
+            self.dotted(line, s, now, want_v4, want_dom);
+        }
+        if want_v6 || want_v4 {
+            self.colons(line, s, now);
+        }
+        if want_email {
+            self.emails(line, s, now);
+        }
+        if want_hash {
+            self.hashes(line, s, now);
+        }
+    }
+
+    /// URLs: `scheme://` up to whitespace, a quote, `<` or `>`, minus trailing punctuation.
+    fn urls(&self, line: &[u8], s: &mut Scratch, now: Timestamp, want_url: bool) {
+        let mut pos = 0;
+        for p in memmem::find_iter(line, b"://") {
+            if p < pos {
+                continue;
+            }
+            let mut st = p;
+            while st > 0
+                && (line[st - 1].is_ascii_alphanumeric()
+                    || matches!(line[st - 1], b'+' | b'-' | b'.'))
+            {
+                st -= 1;
+            }
+            while st < p && !line[st].is_ascii_alphabetic() {
+                st += 1;
+            }
+            if st == p {
+                continue;
+            }
+            let mut e = p + 3;
+            while e < line.len()
+                && !matches!(line[e], 0..=b' ' | b'"' | b'\'' | b'<' | b'>' | b'`' | 0x7f)
+            {
+                e += 1;
+            }
+            // Trailing punctuation belongs to the sentence, unless it closes a bracket
+            // opened inside the URL.
+            while e > p + 3 {
+                let c = line[e - 1];
+                let open = match c {
+                    b'.' | b',' | b';' | b':' | b'!' | b'?' => {
+                        e -= 1;
+                        continue;
+                    }
+                    b')' => b'(',
+                    b']' => b'[',
+                    b'}' => b'{',
+                    _ => break,
+                };
+                let body = &line[p + 3..e];
+                let opens = memchr_iter(open, body).count();
+                let closes = memchr_iter(c, body).count();
+                if closes > opens {
+                    e -= 1;
+                } else {
+                    break;
+                }
+            }
+            if e == p + 3 {
+                continue;
+            }
+            pos = e;
+            let auth_end = line[p + 3..e]
+                .iter()
+                .position(|&b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
+                .map_or(e, |x| p + 3 + x);
+            s.auth.push((p + 3, auth_end));
+            if want_url {
+                let mut buf = std::mem::take(&mut s.buf);
+                if normalize::url_key(&line[st..e], &mut buf).is_ok() {
+                    self.observe(
+                        Obs::Url(&buf),
+                        &buf,
+                        Span::new(st, e),
+                        e,
+                        Where::Line,
+                        now,
+                        s,
+                    );
+                }
+                s.buf = buf;
+            }
+        }
+    }
+
+    /// Runs of name characters and dots: IPv4 dotted quads and domain names.
+    fn dotted(&self, line: &[u8], s: &mut Scratch, now: Timestamp, want_v4: bool, want_dom: bool) {
+        let mut pos = 0;
+        for dot in memchr_iter(b'.', line) {
+            if dot < pos {
+                continue;
+            }
+            let mut st = dot;
+            while st > 0 && (is_name(line[st - 1]) || line[st - 1] == b'.') {
+                st -= 1;
+            }
+            let mut e = dot + 1;
+            while e < line.len() && (is_name(line[e]) || line[e] == b'.') {
+                e += 1;
+            }
+            pos = e;
+            if want_v4 {
+                self.quads_in(line, st, e, s, now);
+            }
+            if want_dom {
+                // Segments between empty labels (`..`).
+                let mut seg = st;
+                while seg < e {
+                    let mut end = seg;
+                    while end < e && !(line[end] == b'.' && end + 1 < e && line[end + 1] == b'.') {
+                        end += 1;
+                    }
+                    let mut buf = std::mem::take(&mut s.buf);
+                    if let Some((a, b)) = domain_in(line, seg, end, &mut buf) {
+                        self.observe(
+                            Obs::Domain(&buf),
+                            &buf,
+                            Span::new(a, b),
+                            b,
+                            Where::Line,
+                            now,
+                            s,
+                        );
+                    }
+                    s.buf = buf;
+                    seg = end + 1;
+                    while seg < e && line[seg] == b'.' {
+                        seg += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Dotted quads inside the run `[st, e)` whose neighbours are not letters, digits, `_`
+    /// or a `.` next to a digit.
+    fn quads_in(&self, line: &[u8], st: usize, e: usize, s: &mut Scratch, now: Timestamp) {
+        let mut i = st;
+        while i < e {
+            if !line[i].is_ascii_digit()
+                || word_before(line, i, true)
+                || (i > 0 && line[i - 1] == b'.')
+            {
+                i += 1;
+                continue;
+            }
+            if let Some((addr, end)) = dotted_quad(line, i) {
+                let dot_digit = line.get(end) == Some(&b'.')
+                    && line.get(end + 1).is_some_and(u8::is_ascii_digit);
+                if !word_at(line, end, true) && !dot_digit {
+                    let port = port_at(line, end);
+                    let text = &line[i..end];
+                    self.observe(
+                        Obs::V4(addr, port.map(|p| p.0)),
+                        text,
+                        Span::new(i, end),
+                        port.map_or(end, |p| p.1),
+                        Where::Line,
+                        now,
+                        s,
+                    );
+                    i = end;
+                    continue;
+                }
+            }
+            i += 1;
+            while i < e && line[i].is_ascii_digit() {
+                i += 1;
+            }
+        }
+    }
+
+    /// IPv6 addresses: runs of hex digits, colons and dots with two colons or more.
+    fn colons(&self, line: &[u8], s: &mut Scratch, now: Timestamp) {
+        let is_v6 = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
+        let mut pos = 0;
+        for c in memchr_iter(b':', line) {
+            if c < pos {
+                continue;
+            }
+            let mut st = c;
+            while st > 0 && is_v6(line[st - 1]) {
+                st -= 1;
+            }
+            let mut e = c + 1;
+            while e < line.len() && is_v6(line[e]) {
+                e += 1;
+            }
+            pos = e;
+            // A lone leading ':' is a separator (`ip:2001:db8::1`), trailing dots and a lone
+            // trailing ':' are punctuation.
+            if line[st] == b':' && line.get(st + 1) != Some(&b':') {
+                st += 1;
+            }
+            while e > st && line[e - 1] == b'.' {
+                e -= 1;
+            }
+            if e > st + 1 && line[e - 1] == b':' && line[e - 2] != b':' {
+                e -= 1;
+            }
+            let tok = &line[st..e];
+            let ncolon = memchr_iter(b':', tok).count();
+            if !(2..=7).contains(&ncolon) || tok.len() > 45 {
+                continue;
+            }
+            if word_before(line, st, true) || (st > 0 && line[st - 1] == b'.') {
+                continue;
+            }
+            let Some(a) = std::str::from_utf8(tok)
+                .ok()
+                .and_then(|t| t.parse::<std::net::Ipv6Addr>().ok())
+            else {
+                continue;
+            };
+            let mut end = e;
+            if line.get(end) == Some(&b'%') {
+                let z = end + 1;
+                let mut ze = z;
+                while ze < line.len()
+                    && (line[ze].is_ascii_alphanumeric() || matches!(line[ze], b'_' | b'-' | b'.'))
+                {
+                    ze += 1;
+                }
+                if ze > z {
+                    end = ze;
+                }
+            }
+            if word_at(line, end, true) {
+                continue;
+            }
+            let port = if st > 0 && line[st - 1] == b'[' && line.get(end) == Some(&b']') {
+                port_at(line, end + 1)
+            } else {
+                None
+            };
+            let span = Span::new(st, end);
+            let port_end = port.map_or(end, |p| p.1);
+            let pv = port.map(|p| p.0);
+            self.observe(
+                Obs::V6(u128::from(a), pv),
+                tok,
+                span,
+                port_end,
+                Where::Line,
+                now,
+                s,
+            );
+            if let Some(v4) = a.to_ipv4_mapped() {
+                // A dotted tail is observed as IPv4 by the dotted-quad scan already.
+                if memchr::memchr(b'.', tok).is_none() {
+                    self.observe(
+                        Obs::V4(u32::from(v4), pv),
+                        tok,
+                        span,
+                        port_end,
+                        Where::Line,
+                        now,
+                        s,
+                    );
+                }
+            }
+        }
+    }
+
+    /// `local@domain`, except in the userinfo of a URL.
+    fn emails(&self, line: &[u8], s: &mut Scratch, now: Timestamp) {
+        for at in memchr_iter(b'@', line) {
+            if s.auth.iter().any(|&(a, b)| at >= a && at < b) {
+                continue;
+            }
+            let mut st = at;
+            while st > 0
+                && (line[st - 1].is_ascii_alphanumeric()
+                    || matches!(line[st - 1], b'.' | b'_' | b'%' | b'+' | b'-'))
+            {
+                st -= 1;
+            }
+            while st < at && line[st] == b'.' {
+                st += 1;
+            }
+            if st == at {
+                continue;
+            }
+            let mut e = at + 1;
+            while e < line.len() && (is_name(line[e]) || line[e] == b'.') {
+                e += 1;
+            }
+            if e == at + 1 || line[at + 1] == b'.' {
+                continue;
+            }
+            // The domain ends at the first empty label.
+            if let Some(dd) = memmem::find(&line[at + 1..e], b"..") {
+                e = at + 1 + dd;
+            }
+            let mut buf = std::mem::take(&mut s.buf);
+            if let Some((a, b)) = domain_in(line, at + 1, e, &mut buf) {
+                if a == at + 1 {
+                    let dom_len = buf.len();
+                    buf.extend(line[st..at].iter().map(u8::to_ascii_lowercase));
+                    buf.push(b'@');
+                    buf.extend_from_within(..dom_len);
+                    let key = &buf[dom_len..];
+                    self.observe(
+                        Obs::Email(key),
+                        key,
+                        Span::new(st, b),
+                        b,
+                        Where::Line,
+                        now,
+                        s,
+                    );
+                }
+            }
+            s.buf = buf;
+        }
+    }
+
+    /// Hex runs of exactly 32, 40, 64 or 128 digits not adjacent to letters or digits.
+    fn hashes(&self, line: &[u8], s: &mut Scratch, now: Timestamp) {
+        let mut p = 0;
+        let mut covered = 0;
+        while p < line.len() {
+            if p >= covered && line[p].is_ascii_hexdigit() {
+                let mut st = p;
+                while st > 0 && line[st - 1].is_ascii_hexdigit() {
+                    st -= 1;
+                }
+                let mut e = p + 1;
+                while e < line.len() && line[e].is_ascii_hexdigit() {
+                    e += 1;
+                }
+                covered = e;
+                if Kind::hash_for_hex_len(e - st).is_some()
+                    && !word_before(line, st, false)
+                    && !word_at(line, e, false)
+                {
+                    let mut buf = std::mem::take(&mut s.buf);
+                    if normalize::hex_decode(&line[st..e], &mut buf).is_some() {
+                        self.observe(
+                            Obs::Hash(&buf),
+                            &line[st..e],
+                            Span::new(st, e),
+                            e,
+                            Where::Line,
+                            now,
+                            s,
+                        );
+                    }
+                    s.buf = buf;
+                }
+            }
+            p += 16;
+        }
+    }
+}
