@@ -39,6 +39,7 @@
 
 pub mod compile;
 pub mod error;
+pub mod feed;
 pub mod indicator;
 pub mod scan;
 pub mod time;

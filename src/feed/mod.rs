@@ -1,0 +1,266 @@
+//! Threat-intel feed loaders: bytes in, indicators and a [`LoadReport`] out. No I/O.
+//!
+//! One file per format. Every loader is total: a bad entry is skipped and reported with its
+//! line (or field) and reason, and never aborts the rest of the feed; only input that cannot
+//! be read as the format at all (for instance a STIX file that is not JSON) is an [`Error`].
+//!
+//! ```
+//! use linerate::feed::{self, LoadOptions};
+//! let text = b"# my list\nevil.com\n10.0.0.0/8\nnot a value!\nsha256\te3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n";
+//! let loaded = feed::load(text, &LoadOptions::new("my-list")).unwrap();
+//! assert_eq!(loaded.indicators.len(), 3);
+//! assert_eq!(loaded.report.skipped_count, 1);
+//! assert_eq!(loaded.report.skipped[0].line, Some(4));
+//! ```
+
+mod plain;
+
+pub use plain::load_plain;
+
+use crate::compile::Builder;
+use crate::error::{Error, ErrorKind};
+use crate::indicator::{Indicator, Kind};
+use std::fmt;
+
+/// Feed formats linerate reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// One indicator per line, kind inferred; `#`/`;` comments; optional `KIND<TAB>VALUE[<TAB>source...]`.
+    Plain,
+}
+
+impl Format {
+    /// Every format, for listing in help texts.
+    pub const ALL: &'static [Format] = &[Format::Plain];
+
+    /// The format's name as accepted by `--format`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Plain => "plain",
+        }
+    }
+
+    /// Parses a format name (see [`Format::as_str`]).
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL
+            .iter()
+            .copied()
+            .find(|f| f.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How to load one feed.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// The feed's name, recorded as the indicators' source.
+    pub source: String,
+    /// Domain indicators match the name only, not subdomains.
+    pub exact_domains: bool,
+    /// The format; `None` detects it from the content.
+    pub format: Option<Format>,
+}
+
+impl LoadOptions {
+    /// Options for a feed named `source`, format auto-detected.
+    pub fn new(source: impl Into<String>) -> LoadOptions {
+        LoadOptions {
+            source: source.into(),
+            ..LoadOptions::default()
+        }
+    }
+}
+
+/// One entry that was not loaded, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// 1-based line number, for line-oriented formats.
+    pub line: Option<usize>,
+    /// The field or object path (`objects[3].pattern`, `Attribute[2].value`...).
+    pub field: Option<String>,
+    /// The reason, naming the offending value.
+    pub reason: String,
+}
+
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(l) = self.line {
+            write!(f, "line {l}: ")?;
+        }
+        if let Some(x) = &self.field {
+            write!(f, "{x}: ")?;
+        }
+        f.write_str(&self.reason)
+    }
+}
+
+/// What a load did: counts per kind, and what was skipped with reasons.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// The feed's name.
+    pub source: String,
+    /// The format used (detected or given).
+    pub format: Option<Format>,
+    /// Indicators loaded per kind, indexed by `Kind as usize`.
+    pub loaded: [usize; 10],
+    /// Allowlist entries loaded.
+    pub allow: usize,
+    /// Entries skipped in total.
+    pub skipped_count: usize,
+    /// The first [`LoadReport::MAX_DETAILS`] skipped entries in detail.
+    pub skipped: Vec<Skipped>,
+    /// Entries ignored on purpose, not errors (comments, `to_ids: false`, revoked,
+    /// localhost entries of hosts files...), counted.
+    pub ignored: usize,
+}
+
+impl LoadReport {
+    /// How many skipped entries are kept in detail.
+    pub const MAX_DETAILS: usize = 1000;
+
+    /// A report for `source` in `format`.
+    pub fn new(source: &str, format: Format) -> LoadReport {
+        LoadReport {
+            source: source.to_string(),
+            format: Some(format),
+            ..LoadReport::default()
+        }
+    }
+
+    /// Indicators loaded of `kind`.
+    pub fn count(&self, kind: Kind) -> usize {
+        self.loaded[kind as usize]
+    }
+
+    /// Indicators loaded, all kinds.
+    pub fn total(&self) -> usize {
+        self.loaded.iter().sum()
+    }
+
+    /// Records a skipped entry.
+    pub fn skip(&mut self, line: Option<usize>, field: Option<String>, reason: impl Into<String>) {
+        self.skipped_count += 1;
+        if self.skipped.len() < Self::MAX_DETAILS {
+            self.skipped.push(Skipped {
+                line,
+                field,
+                reason: reason.into(),
+            });
+        }
+    }
+
+    /// Adds `other`'s counts and details to this report (for directories of feeds).
+    pub fn absorb(&mut self, other: LoadReport) {
+        for (a, b) in self.loaded.iter_mut().zip(other.loaded) {
+            *a += b;
+        }
+        self.allow += other.allow;
+        self.ignored += other.ignored;
+        self.skipped_count += other.skipped_count;
+        for s in other.skipped {
+            if self.skipped.len() < Self::MAX_DETAILS {
+                self.skipped.push(s);
+            }
+        }
+    }
+}
+
+impl fmt::Display for LoadReport {
+    /// One line: `source (format): N indicators (ip 3, domain 2), M skipped, K ignored`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.source)?;
+        if let Some(fm) = self.format {
+            write!(f, " ({fm})")?;
+        }
+        write!(f, ": {} indicators", self.total())?;
+        let parts: Vec<String> = Kind::ALL
+            .iter()
+            .filter(|&&k| self.count(k) > 0)
+            .map(|&k| format!("{k} {}", self.count(k)))
+            .collect();
+        if !parts.is_empty() {
+            write!(f, " ({})", parts.join(", "))?;
+        }
+        if self.allow > 0 {
+            write!(f, ", {} allowlist entries", self.allow)?;
+        }
+        write!(
+            f,
+            ", {} skipped, {} ignored",
+            self.skipped_count, self.ignored
+        )
+    }
+}
+
+/// The result of loading one feed.
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    /// Indicators to match.
+    pub indicators: Vec<Indicator>,
+    /// Allowlist entries (warninglists).
+    pub allow: Vec<Indicator>,
+    /// Counts and skipped entries.
+    pub report: LoadReport,
+}
+
+impl Loaded {
+    /// Adds the indicators and allowlist entries to `b`. Fails only on a builder limit.
+    pub fn add_to(self, b: &mut Builder) -> Result<(), Error> {
+        for i in self.indicators {
+            b.add(i)?;
+        }
+        for a in self.allow {
+            b.add_allow(a)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn push(&mut self, ind: Indicator) {
+        self.report.loaded[ind.kind() as usize] += 1;
+        self.indicators.push(ind);
+    }
+}
+
+/// Guesses the format of `bytes` from its content.
+pub fn detect(bytes: &[u8]) -> Option<Format> {
+    let _ = bytes;
+    Some(Format::Plain)
+}
+
+/// Loads one feed of the given (or detected) format.
+///
+/// Errors: [`ErrorKind::UnknownFormat`] when the format cannot be detected, and
+/// [`ErrorKind::BadFeed`] when the content cannot be read as the format at all.
+pub fn load(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
+    let format = match opts.format.or_else(|| detect(bytes)) {
+        Some(f) => f,
+        None => {
+            return Err(Error::new(
+                ErrorKind::UnknownFormat,
+                format!(
+                    "{}: cannot detect the feed format (use --format)",
+                    opts.source
+                ),
+            ))
+        }
+    };
+    match format {
+        Format::Plain => Ok(load_plain(bytes, opts)),
+    }
+}
+
+/// Splits `bytes` into lines with 1-based numbers, stripping a UTF-8 BOM at the start and
+/// a `\r` before each `\n`.
+pub(crate) fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.strip_suffix(b"\r").unwrap_or(l)))
+}
