@@ -32,7 +32,7 @@ impl DomainFilter {
         }
         let rs = foldhash::fast::RandomState::default();
         let seed = rs.hash_one(0x5eed_u64);
-        let mul = rs.hash_one(0x6d75_6c_u64) | 1;
+        let mul = rs.hash_one(0x006d_756c_u64) | 1;
         let nbits = (n * 16).max(64).next_power_of_two();
         let mut f = DomainFilter {
             bits: vec![0; nbits / 64],
@@ -71,7 +71,7 @@ impl DomainFilter {
         let x = x ^ (x >> 32);
         (
             x & self.mask,
-            (x >> 32 | x << 32).rotate_left(17) & self.mask,
+            x.rotate_left(49) & self.mask,
         )
     }
 
