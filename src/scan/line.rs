@@ -469,12 +469,17 @@ impl Database {
                 s,
             );
             if let Some(v4) = a.to_ipv4_mapped() {
-                // A dotted tail is observed as IPv4 by the dotted-quad scan already.
-                if memchr::memchr(b'.', tok).is_none() {
+                // A dotted tail is observed as IPv4 (over the dotted part) by the dotted-quad
+                // scan already, but without the port of `[v6]:port`: observe it here when
+                // there is one (identical sightings are deduplicated by `flush`).
+                let dotted = memchr::memrchr(b':', tok)
+                    .filter(|&c| memchr::memchr(b'.', &tok[c..]).is_some())
+                    .map(|c| st + c + 1);
+                if dotted.is_none() || pv.is_some() {
                     self.observe(
                         Obs::V4(u32::from(v4), pv),
                         tok,
-                        span,
+                        dotted.map_or(span, |d| Span::new(d, e)),
                         port_end,
                         Where::Line,
                         now,
