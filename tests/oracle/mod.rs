@@ -787,17 +787,15 @@ impl Oracle {
             let mut spans = Vec::new();
             match &ind.value {
                 Value::Literal { bytes, nocase } => {
-                    if bytes.len() <= line.len() {
-                        for i in 0..=line.len() - bytes.len() {
-                            let w = &line[i..i + bytes.len()];
-                            let eq = if *nocase {
-                                w.eq_ignore_ascii_case(bytes)
-                            } else {
-                                w == bytes.as_slice()
-                            };
-                            if eq {
-                                spans.push((i, i + bytes.len()));
-                            }
+                    // Every position, overlapping occurrences included.
+                    for (i, w) in line.windows(bytes.len()).enumerate() {
+                        let eq = if *nocase {
+                            w.eq_ignore_ascii_case(bytes)
+                        } else {
+                            w == bytes.as_slice()
+                        };
+                        if eq {
+                            spans.push((i, i + bytes.len()));
                         }
                     }
                 }
