@@ -65,6 +65,15 @@ fn word_at(line: &[u8], i: usize, underscore: bool) -> bool {
     char_at(line, i).is_some_and(char::is_alphanumeric)
 }
 
+/// Writes `v`'s `Display` form into `buf` (large enough for any IP address) and returns it.
+fn display(buf: &mut [u8; 64], v: impl std::fmt::Display) -> &[u8] {
+    use std::io::Write;
+    let mut w = &mut buf[..];
+    let _ = write!(w, "{v}");
+    let n = 64 - w.len();
+    &buf[..n]
+}
+
 /// Parses a dotted quad at `i`: four decimal octets 0–255 without leading zeros.
 /// Returns (address, end).
 #[inline]
@@ -459,9 +468,11 @@ impl Database {
             let span = Span::new(st, end);
             let port_end = port.map_or(end, |p| p.1);
             let pv = port.map(|p| p.0);
+            // Allowlist literal / regex entries see the normalized value (RFC 5952 text).
+            let mut tb = [0u8; 64];
             self.observe(
                 Obs::V6(u128::from(a), pv),
-                tok,
+                display(&mut tb, a),
                 span,
                 port_end,
                 Where::Line,
@@ -478,7 +489,7 @@ impl Database {
                 if dotted.is_none() || pv.is_some() {
                     self.observe(
                         Obs::V4(u32::from(v4), pv),
-                        tok,
+                        display(&mut tb, v4),
                         dotted.map_or(span, |d| Span::new(d, e)),
                         port_end,
                         Where::Line,
@@ -564,9 +575,14 @@ impl Database {
                 {
                     let mut buf = std::mem::take(&mut s.buf);
                     if normalize::hex_decode(&line[st..e], &mut buf).is_some() {
+                        // Allowlist literal / regex entries see the normalized (lowercase) digest.
+                        let mut low = [0u8; 128];
+                        let low = &mut low[..e - st];
+                        low.copy_from_slice(&line[st..e]);
+                        low.make_ascii_lowercase();
                         self.observe(
                             Obs::Hash(&buf),
-                            &line[st..e],
+                            low,
                             Span::new(st, e),
                             e,
                             Where::Line,
