@@ -147,10 +147,10 @@ fn domain_in(line: &[u8], mut s: usize, mut e: usize, out: &mut Vec<u8>) -> Opti
         }
         if e > s && line[e - 1] >= 0x80 && !char_before(line, e).is_some_and(char::is_alphanumeric)
         {
-            e -= 1;
-            while e > s && (line[e] & 0xC0) == 0x80 {
-                e -= 1;
-            }
+            // Drop the whole character, or one byte of invalid UTF-8 (a stray continuation
+            // byte must not take the ASCII byte before it along).
+            let n = char_before(line, e).map_or(1, char::len_utf8);
+            e = e.saturating_sub(n).max(s);
             changed = true;
         }
         if !changed {

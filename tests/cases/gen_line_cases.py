@@ -212,6 +212,10 @@ case("domain_ipv4_prefix", [("domain", "evil.com"), ("ip", "1.2.3.4")], "1.2.3.4
      [("ip", "1.2.3.4", "1.2.3.4"), ("domain", "1.2.3.4.evil.com", "evil.com")])
 case("domain_defanged_indicator", [("domain", "evil[.]com"), ("domain", "bad(.)example{.}org")], "evil.com bad.example.org",
      [("domain", "evil.com", "evil.com"), ("domain", "bad.example.org", "bad.example.org")])
+case("domain_stray_continuation_byte", [("domain", "evil.com")], b"evil.com\xa9. x.evil.com\x80",
+     [{"kind": "domain", "start": 0, "end": 8, "indicator": "evil.com"},
+      {"kind": "domain", "start": 11, "end": 21, "indicator": "evil.com"}],
+     note="invalid UTF-8 after a name is trimmed one byte at a time (found by proptest)")
 case("domain_wildcard_indicator", [("domain", "*.evil.com")], "x.evil.com", [("domain", "x.evil.com", "evil.com")])
 
 # ------------------------------------------------------------------------------ URLs
