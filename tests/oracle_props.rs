@@ -415,6 +415,7 @@ fn name_tokenizers_agree_on_random_bytes() {
         3 => prop::collection::vec(byte, 0..8),
         1 => Just(b"http://".to_vec()),
         1 => Just(b"ab.cd".to_vec()),
+        1 => pick(&["\u{2019}", "\u{a0}", "\u{200b}", "\u{e9}", "\u{3002}", "\u{301}"][..]).prop_map(|s| s.as_bytes().to_vec()),
     ];
     let strat = prop::collection::vec(
         prop::collection::vec(piece, 0..8).prop_map(|p| p.concat()),

@@ -125,6 +125,51 @@ fn port_at(line: &[u8], i: usize) -> Option<(u16, usize)> {
     Some((v as u16, p))
 }
 
+/// Whether a non-ASCII character ends a name although name runs take every byte >= 0x80:
+/// Unicode whitespace, controls, and the punctuation and symbol blocks (NBSP, `’`, `—`,
+/// `、`, emoji...). Letters, digits, marks, joiners and IDNA-ignored format characters
+/// (soft hyphen, ZWSP) stay inside names. SPEC §2: labels are letters, digits, `-`, `_`.
+fn is_separator(c: char) -> bool {
+    if c.is_alphanumeric() {
+        return false;
+    }
+    let u = c as u32;
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(u,
+            0x80..=0xBF | 0xD7 | 0xF7
+            | 0x2000..=0x2BFF | 0x2E00..=0x2E7F | 0x3000..=0x303F
+            | 0xFE10..=0xFE19 | 0xFE30..=0xFE6F | 0xFF00..=0xFFFF | 0x1F000..=0x1FAFF)
+            && !matches!(u, 0xAD | 0x200B..=0x200D | 0x2060..=0x206F | 0x20D0..=0x20FF)
+}
+
+/// The end of the name segment starting at `seg` in the run `[seg, e)`: the first empty label
+/// (`..`), separator character or invalid UTF-8 byte. Returns (end, start of the next segment).
+fn segment_end(line: &[u8], seg: usize, e: usize) -> (usize, usize) {
+    let mut end = seg;
+    while end < e {
+        let b = line[end];
+        if b == b'.' && end + 1 < e && line[end + 1] == b'.' {
+            let mut next = end + 1;
+            while next < e && line[next] == b'.' {
+                next += 1;
+            }
+            return (end, next);
+        }
+        if b >= 0x80 {
+            match char_at(line, end) {
+                Some(c) if !is_separator(c) => {
+                    end += c.len_utf8();
+                    continue;
+                }
+                other => return (end, (end + other.map_or(1, char::len_utf8)).min(e)),
+            }
+        }
+        end += 1;
+    }
+    (e, e)
+}
+
 /// Finds the domain name in the dot-free-of-empty-labels segment `[s, e)` of `line`:
 /// trims `-` at the ends (and non-alphanumeric non-ASCII characters), requires two labels or
 /// more and a last label of 2+ ASCII letters (or `xn--…`, or non-ASCII letters).
@@ -335,13 +380,10 @@ impl Database {
                 self.quads_in(line, st, e, s, now);
             }
             if want_dom {
-                // Segments between empty labels (`..`).
+                // Segments between empty labels (`..`) and separator characters.
                 let mut seg = st;
                 while seg < e {
-                    let mut end = seg;
-                    while end < e && !(line[end] == b'.' && end + 1 < e && line[end + 1] == b'.') {
-                        end += 1;
-                    }
+                    let (end, next) = segment_end(line, seg, e);
                     let mut buf = std::mem::take(&mut s.buf);
                     if let Some((a, b)) = domain_in(line, seg, end, &mut buf) {
                         self.observe(
@@ -355,10 +397,7 @@ impl Database {
                         );
                     }
                     s.buf = buf;
-                    seg = end + 1;
-                    while seg < e && line[seg] == b'.' {
-                        seg += 1;
-                    }
+                    seg = next;
                 }
             }
         }
@@ -527,10 +566,8 @@ impl Database {
             if e == at + 1 || line[at + 1] == b'.' {
                 continue;
             }
-            // The domain ends at the first empty label.
-            if let Some(dd) = memmem::find(&line[at + 1..e], b"..") {
-                e = at + 1 + dd;
-            }
+            // The domain ends at the first empty label or separator character.
+            e = segment_end(line, at + 1, e).0;
             let mut buf = std::mem::take(&mut s.buf);
             if let Some((a, b)) = domain_in(line, at + 1, e, &mut buf) {
                 if a == at + 1 {

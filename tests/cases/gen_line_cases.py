@@ -216,6 +216,19 @@ case("domain_stray_continuation_byte", [("domain", "evil.com")], b"evil.com\xa9.
      [{"kind": "domain", "start": 0, "end": 8, "indicator": "evil.com"},
       {"kind": "domain", "start": 11, "end": 21, "indicator": "evil.com"}],
      note="invalid UTF-8 after a name is trimmed one byte at a time (found by proptest)")
+case("domain_unicode_separators", [("domain", "evil.com")],
+     "visit\u00a0evil.com x\u3000a.evil.com evil.com\u2019s see\u2014b.evil.com\u2014then",
+     [("domain", "evil.com", "evil.com", 0), ("domain", "a.evil.com", "evil.com"), ("domain", "evil.com", "evil.com", 2),
+      ("domain", "b.evil.com", "evil.com")],
+     note="Unicode whitespace and punctuation are not letters: they end a name like ASCII punctuation does")
+case("domain_invalid_utf8_inside_run", [("domain", "evil.com")], b"host\xffa.evil.com",
+     [{"kind": "domain", "start": 5, "end": 15, "indicator": "evil.com"}],
+     note="an invalid UTF-8 byte is not a letter: it ends a name")
+case("domain_zero_width_space_kept", [("domain", "example.com")], "exa\u200bmple.com",
+     [("domain", "exa\u200bmple.com", "example.com")],
+     note="IDNA-ignored characters (ZWSP) stay inside a name and are removed by the mapping")
+case("email_unicode_separator", [("email", "a@evil.com")], "a@evil.com\u00a0x a@evil.com\u2019s",
+     [("email", "a@evil.com", "a@evil.com", 0), ("email", "a@evil.com", "a@evil.com", 1)])
 case("domain_wildcard_indicator", [("domain", "*.evil.com")], "x.evil.com", [("domain", "x.evil.com", "evil.com")])
 
 # ------------------------------------------------------------------------------ URLs

@@ -15,7 +15,7 @@
 //!   not a letter/digit/`_`; `[v6]:port`. An IPv4-mapped address is also an IPv4 observation
 //!   (over the dotted part when written dotted, else over the whole token), with the port.
 //! - domain: maximal runs of name bytes (`[A-Za-z0-9_-]`, any byte >= 0x80) and dots, split
-//!   at empty labels, trimmed of `-`, `.`, non-alphanumeric characters and invalid UTF-8 at
+//!   at empty labels, at Unicode whitespace/punctuation/symbols and invalid UTF-8, trimmed of `-`, `.`, non-alphanumeric characters and invalid UTF-8 at
 //!   both ends; two labels or more; last label 2+ ASCII letters, `xn--…`, or Unicode letters;
 //!   normalized with `normalize::domain`.
 //! - URL: `scheme://` up to whitespace/control, quote, `<`, `>`, backtick; trailing `.,;:!?`
@@ -422,7 +422,24 @@ fn domain_in(line: &[u8], s: usize, e: usize) -> Option<(usize, usize, Vec<u8>)>
     Some((s, e, out))
 }
 
-/// Splits `[s, e)` at runs of two dots or more.
+/// Whether a non-ASCII character ends a name: Unicode whitespace, controls, and the
+/// punctuation and symbol blocks (letters, digits, marks, joiners and IDNA-ignored format
+/// characters stay inside names).
+pub fn is_separator(c: char) -> bool {
+    if c.is_alphanumeric() {
+        return false;
+    }
+    let u = c as u32;
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(u,
+            0x80..=0xBF | 0xD7 | 0xF7
+            | 0x2000..=0x2BFF | 0x2E00..=0x2E7F | 0x3000..=0x303F
+            | 0xFE10..=0xFE19 | 0xFE30..=0xFE6F | 0xFF00..=0xFFFF | 0x1F000..=0x1FAFF)
+            && !matches!(u, 0xAD | 0x200B..=0x200D | 0x2060..=0x206F | 0x20D0..=0x20FF)
+}
+
+/// Splits `[s, e)` at runs of two dots or more, at separator characters and at invalid UTF-8.
 fn segments(line: &[u8], s: usize, e: usize) -> Vec<(usize, usize)> {
     let mut segs = Vec::new();
     let mut seg = s;
@@ -434,11 +451,20 @@ fn segments(line: &[u8], s: usize, e: usize) -> Vec<(usize, usize)> {
                 i += 1;
             }
             seg = i;
+        } else if line[i] >= 0x80 {
+            match char_starting_at(line, i) {
+                Some(c) if !is_separator(c) => i += c.len_utf8(),
+                other => {
+                    segs.push((seg, i));
+                    i += other.map_or(1, char::len_utf8);
+                    seg = i;
+                }
+            }
         } else {
             i += 1;
         }
     }
-    segs.push((seg, e));
+    segs.push((seg, e.max(seg)));
     segs
 }
 
