@@ -69,10 +69,7 @@ impl DomainFilter {
         let x = h.0 ^ (h.0 >> 29);
         let x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
         let x = x ^ (x >> 32);
-        (
-            x & self.mask,
-            x.rotate_left(49) & self.mask,
-        )
+        (x & self.mask, x.rotate_left(49) & self.mask)
     }
 
     fn set(&mut self, h: RevHash) {
