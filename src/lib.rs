@@ -49,3 +49,5 @@ pub use error::{Error, ErrorKind};
 pub use indicator::{Indicator, Kind, Meta, Tlp, Value};
 pub use scan::{Scratch, Sighting, Span, Where};
 pub use time::Timestamp;
+
+pub use scan::long::{LONG_LINE_OVERLAP, LONG_LINE_PIECE};

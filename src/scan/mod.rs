@@ -2,6 +2,7 @@
 //! the lookups shared by every way in (lines, packets).
 
 mod line;
+pub mod long;
 mod matcher;
 
 pub(crate) use matcher::Obs;
