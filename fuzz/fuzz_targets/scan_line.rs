@@ -72,7 +72,7 @@ fuzz_target!(|data: &[u8]| {
         db.scan_line_chunked(data, scratch, now, data.len(), |s| whole.push(*s));
         assert_eq!(whole, out, "chunked with one piece");
 
-        let piece = 64 + (sel % 4) * 50;
+        let piece = 1024 + (sel % 4) * 100;
         let mut chunked = Vec::new();
         db.scan_line_chunked(data, scratch, now, piece, |s| chunked.push(*s));
         check(db, data, &chunked);

@@ -32,11 +32,13 @@ use std::ops::ControlFlow;
 /// The default `max_piece` for [`Database::scan_line_chunked`]: 1 MiB.
 pub const LONG_LINE_PIECE: usize = 1 << 20;
 
-/// The overlap between pieces: 4 KiB, or `max_piece / 8` for pieces smaller than 32 KiB.
+/// The overlap between pieces: 4 KiB, or `max_piece / 8` for pieces smaller than 32 KiB
+/// (pieces are at least 1 KiB, overlaps at least 128 bytes).
 pub const LONG_LINE_OVERLAP: usize = 4096;
 
-/// The smallest `max_piece` honoured (smaller values are raised to it).
-const MIN_PIECE: usize = 64;
+/// The smallest `max_piece` honoured (smaller values are raised to it): an overlap of 128
+/// bytes, enough for every token but long URLs.
+const MIN_PIECE: usize = 1024;
 
 /// Whether no token can contain `b` (ASCII whitespace and controls): a window edge there
 /// cuts no token.
@@ -159,12 +161,12 @@ mod tests {
 
     #[test]
     fn windows_cover_cores_with_margins() {
-        let line: Vec<u8> = (0..10_000u32)
+        let line: Vec<u8> = (0..100_000u32)
             .map(|i| if i % 97 == 0 { b' ' } else { b'a' })
             .collect();
-        for piece in [0, 64, 100, 1000, 4096] {
+        for piece in [0, 64, 1000, 1024, 4096, 40_000] {
             let (ov, core) = geometry(piece);
-            assert!(ov >= 8 && core >= piece.max(MIN_PIECE) / 2);
+            assert!(ov >= 128 && core >= piece.max(MIN_PIECE) / 2);
             let mut c = 0;
             while c < line.len() {
                 let next = (c + core).min(line.len());
