@@ -360,7 +360,8 @@ fn every_link_type_and_shim() {
     pppoe6.extend_from_slice(&ip6);
     let mut mpls = vec![0, 0x01, 0x00, 64, 0, 0x02, 0x01, 64];
     mpls.extend_from_slice(&ip);
-    let cases: Vec<(&str, Vec<u8>, LinkType, &Vec<(Where, String)>)> = vec![
+    type Case<'a> = (&'a str, Vec<u8>, LinkType, &'a Vec<(Where, String)>);
+    let cases: Vec<Case> = vec![
         ("ethernet", eth(0x0800, &ip), LinkType::Ethernet, &want4),
         ("ethernet v6", eth(0x86dd, &ip6), LinkType::Ethernet, &want6),
         (
