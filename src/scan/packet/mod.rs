@@ -431,3 +431,49 @@ impl Database {
         });
     }
 }
+
+/// The text of a sighting's observation in `frame` (as captured, lossy UTF-8), for reports:
+/// the address for `ip.*` (with `:port` when `with_port`; IPv6 in brackets then), the dotted
+/// question name for `dns.query` (compression followed, original case), and the bytes of the
+/// span otherwise (Host value, request-target, server name, literal or regex match).
+///
+/// `frame` and `link` must be the ones the sighting was reported for.
+pub fn observed(frame: &[u8], link: LinkType, s: &Sighting, with_port: bool) -> String {
+    let raw =
+        || String::from_utf8_lossy(frame.get(s.span.start..s.span.end).unwrap_or(&[])).into_owned();
+    let p = decode(frame, link);
+    match s.where_seen {
+        Where::IpSrc | Where::IpDst => {
+            let (Some(flow), Some(ip)) = (Flow::of(&p), p.ip) else {
+                return raw();
+            };
+            let (a, port) = if s.where_seen == Where::IpSrc {
+                (ip.src, flow.sport)
+            } else {
+                (ip.dst, flow.dport)
+            };
+            match (a, port.filter(|_| with_port)) {
+                (IpAddr::V6(a), Some(p)) => format!("[{a}]:{p}"),
+                (a, Some(p)) => format!("{a}:{p}"),
+                (a, None) => a.to_string(),
+            }
+        }
+        Where::DnsQuery => {
+            let Some(pay) = p.payload else { return raw() };
+            let tcp = p.transport.is_some_and(|t| t.proto == PROTO_TCP);
+            let base = pay.start + if tcp { 2 } else { 0 };
+            let msg = frame.get(base..pay.end).unwrap_or(&[]);
+            let mut buf = [0u8; 253];
+            match s
+                .span
+                .start
+                .checked_sub(base)
+                .and_then(|at| dns::read_name(msg, at, &mut buf))
+            {
+                Some((len, _)) => String::from_utf8_lossy(&buf[..len]).into_owned(),
+                None => raw(),
+            }
+        }
+        _ => raw(),
+    }
+}
