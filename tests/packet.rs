@@ -358,6 +358,10 @@ fn every_link_type_and_shim() {
     pppoe.extend_from_slice(&ip);
     let mut pppoe6 = vec![0x11, 0, 0x12, 0x34, 0, 0, 0x00, 0x57];
     pppoe6.extend_from_slice(&ip6);
+    let mut ppp = vec![0xff, 0x03, 0x00, 0x21];
+    ppp.extend_from_slice(&ip);
+    let mut ppp6 = vec![0x57];
+    ppp6.extend_from_slice(&ip6);
     let mut mpls = vec![0, 0x01, 0x00, 64, 0, 0x02, 0x01, 64];
     mpls.extend_from_slice(&ip);
     type Case<'a> = (&'a str, Vec<u8>, LinkType, &'a Vec<(Where, String)>);
@@ -392,6 +396,8 @@ fn every_link_type_and_shim() {
         ),
         ("mpls", eth(0x8847, &mpls), LinkType::Ethernet, &want4),
         ("sll", sll, LinkType::LinuxSll, &want4),
+        ("ppp hdlc", ppp, LinkType::Ppp, &want4),
+        ("ppp compressed", ppp6, LinkType::Ppp, &want6),
         ("sll2", sll2, LinkType::LinuxSll2, &want6),
         ("null le", null_le, LinkType::Null, &want4),
         ("null be", null_be, LinkType::Null, &want6),
@@ -416,7 +422,7 @@ fn every_link_type_and_shim() {
     assert!(decode(&arp, LinkType::Ethernet).ip.is_none());
     assert!(decode(&arp, LinkType::Ethernet).error.is_none());
     assert_eq!(LinkType::from_pcap_linktype(113), Some(LinkType::LinuxSll));
-    for v in [0, 1, 101, 108, 113, 228, 229, 276] {
+    for v in [0, 1, 9, 101, 108, 113, 228, 229, 276] {
         assert_eq!(
             LinkType::from_pcap_linktype(v).unwrap().to_pcap_linktype(),
             v
@@ -570,6 +576,13 @@ fn http_host_and_url() {
             3128
         ),
         [w(Where::HttpUrl, "other.net/abs")]
+    );
+    assert_eq!(
+        h(b"GET /x HTTP/1.1\r\nHost: Evil.com\r\n\r\n", 8080),
+        [
+            w(Where::HttpUrl, "evil.com:8080/x"),
+            w(Where::HttpHost, "evil.com")
+        ]
     );
     assert_eq!(
         h(b"GET /nohost HTTP/1.0\r\n\r\n", 8000),
@@ -899,8 +912,9 @@ fn shared_db() -> &'static Database {
     DB.get_or_init(db)
 }
 
-const LINKS: [LinkType; 8] = [
+const LINKS: [LinkType; 9] = [
     LinkType::Null,
+    LinkType::Ppp,
     LinkType::Ethernet,
     LinkType::RawIp,
     LinkType::Loop,
@@ -914,7 +928,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
     #[test]
-    fn random_bytes_never_panic(frame in proptest::collection::vec(any::<u8>(), 0..200), li in 0usize..8) {
+    fn random_bytes_never_panic(frame in proptest::collection::vec(any::<u8>(), 0..200), li in 0usize..9) {
         let db = shared_db();
         let link = LINKS[li];
         let p = decode(&frame, link);

@@ -313,6 +313,29 @@ pub fn decode(frame: &[u8], link: LinkType) -> Packet<'_> {
                 }
             }
         }
+        LinkType::Ppp => {
+            // HDLC-like framing (address 0xff, control 0x03) is optional; the protocol field
+            // may be compressed to one byte (odd value).
+            let off = if frame.starts_with(&[0xff, 0x03]) {
+                2
+            } else {
+                0
+            };
+            if p.need(Layer::Link, off, 1, n) {
+                let (proto, at) = if byte(frame, off) & 1 == 1 {
+                    (u16::from(byte(frame, off)), off + 1)
+                } else if p.need(Layer::Link, off, 2, n) {
+                    (be16(frame, off), off + 2)
+                } else {
+                    return p;
+                };
+                match proto {
+                    0x0021 => ipv4(&mut p, at),
+                    0x0057 => ipv6(&mut p, at),
+                    _ => {}
+                }
+            }
+        }
         LinkType::RawIp => ip_version(&mut p, 0, None),
         LinkType::Ipv4 => ip_version(&mut p, 0, Some(4)),
         LinkType::Ipv6 => ip_version(&mut p, 0, Some(6)),

@@ -75,6 +75,9 @@ pub(crate) fn read_name(
 /// Calls `f(name, start, end)` for each non-root question name of the DNS *query* `msg`
 /// (QR bit clear; responses are ignored), where `name` is the dotted raw name and
 /// `[start, end)` its bytes in `msg`. Stops at the first malformed question.
+///
+/// For an UPDATE (opcode 5, RFC 2136) the question is the zone; the owner names of the
+/// prerequisite and update records (the names being registered) are reported too.
 pub(crate) fn questions(msg: &[u8], mut f: impl FnMut(&[u8], usize, usize)) {
     let (Some(flags), Some(qd)) = (be16(msg, 2), be16(msg, 4)) else {
         return;
@@ -96,6 +99,25 @@ pub(crate) fn questions(msg: &[u8], mut f: impl FnMut(&[u8], usize, usize)) {
         if pos > msg.len() {
             return;
         }
+    }
+    if (flags >> 11) & 0xf != 5 {
+        return;
+    }
+    let (Some(an), Some(ns)) = (be16(msg, 6), be16(msg, 8)) else {
+        return;
+    };
+    for _ in 0..(usize::from(an) + usize::from(ns)).min(MAX_QUESTIONS) {
+        let Some((len, end)) = read_name(msg, pos, &mut buf) else {
+            return;
+        };
+        if len > 0 {
+            f(&buf[..len], pos, end);
+        }
+        // TYPE, CLASS, TTL, RDLENGTH, RDATA.
+        let Some(rdlen) = be16(msg, end + 8) else {
+            return;
+        };
+        pos = end + 10 + usize::from(rdlen);
     }
 }
 
@@ -135,6 +157,23 @@ mod tests {
         // A response is not a query.
         m[2] |= 0x80;
         assert!(names(&m).is_empty());
+    }
+
+    #[test]
+    fn update_owner_names() {
+        let mut m = header(0x2800, 1);
+        m[7] = 1; // one prerequisite
+        m[9] = 1; // one update
+        m.extend_from_slice(b"\x04zone\x03org\x00\x00\x06\x00\x01");
+        m.extend_from_slice(b"\x01a\xc0\x0c\x00\x01\x00\xff\x00\x00\x00\x00\x00\x00");
+        m.extend_from_slice(
+            b"\x01b\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x01\x02\x03\x04",
+        );
+        let got: Vec<String> = names(&m).into_iter().map(|x| x.0).collect();
+        assert_eq!(got, ["zone.org", "a.zone.org", "b.zone.org"]);
+        // The same records in a plain query are not read.
+        m[2] = 0x01;
+        assert_eq!(names(&m).len(), 1);
     }
 
     #[test]

@@ -62,39 +62,55 @@ fn request(p: &[u8], start: usize) -> Option<(Request, Option<usize>)> {
     if j == t0 {
         return None;
     }
-    let target = (t0, j);
     let connect = method == b"CONNECT";
-    let line_end = match p.get(j) {
+    let token = &p[t0..j];
+    let eol = |k: usize| match p.get(k) {
+        Some(b'\n') => Some(k + 1),
+        Some(b'\r') => match p.get(k + 1) {
+            Some(b'\n') => Some(k + 2),
+            _ => None,
+        },
+        _ => None,
+    };
+    let (target, line_end) = match p.get(j) {
         Some(b' ') => {
             let v = p.get(j + 1..)?;
             if !(v.starts_with(b"HTTP/1.") || v.starts_with(b"HTTP/0.9")) {
                 return None;
             }
             match memchr::memchr(b'\n', v) {
-                Some(e) => j + 1 + e + 1,
+                Some(e) => ((t0, j), j + 1 + e + 1),
                 // Head cut by the segment end: the request line is complete enough.
                 None => {
-                    return Some((
-                        Request {
-                            target,
-                            host: None,
-                            connect,
-                        },
-                        None,
-                    ))
+                    let req = Request {
+                        target: (t0, j),
+                        host: None,
+                        connect,
+                    };
+                    return Some((req, None));
                 }
             }
         }
-        // HTTP/0.9 simple request: `GET target CRLF`, no headers.
-        Some(b'\r') | Some(b'\n') if method == b"GET" => {
-            return Some((
-                Request {
-                    target,
-                    host: None,
-                    connect,
-                },
-                None,
-            ));
+        // `METHOD HTTP/1.x`: no request-target (Zeek logs an empty URI).
+        _ if token.starts_with(b"HTTP/1.") => ((t0, t0), eol(j)?),
+        // HTTP/0.9-style line without a version (`GET /x`): an uppercase method of three
+        // letters or more and an origin-form or absolute target are required; headers may
+        // follow anyway (Zeek reads them).
+        _ if (token.first() == Some(&b'/') || memchr::memmem::find(token, b"://").is_some())
+            && method.len() >= 3
+            && method.iter().all(|&b| b.is_ascii_uppercase() || b == b'_') =>
+        {
+            match eol(j) {
+                Some(e) => ((t0, j), e),
+                None => {
+                    let req = Request {
+                        target: (t0, j),
+                        host: None,
+                        connect,
+                    };
+                    return (j == p.len()).then_some((req, None));
+                }
+            }
         }
         _ => return None,
     };
@@ -155,6 +171,13 @@ fn host_line(p: &[u8], ls: usize, le: usize) -> Option<(usize, usize)> {
     }
     let (a, b) = trim(p, ls + 5, le);
     (a < b).then_some((a, b))
+}
+
+/// The value of a `Host:` header line starting `payload`: the rest of a request head whose
+/// request line came in an earlier segment (clients that write line by line).
+pub(crate) fn host_continuation(payload: &[u8]) -> Option<(usize, usize)> {
+    let le = memchr::memchr(b'\n', payload)?;
+    host_line(payload, 0, le)
 }
 
 /// Calls `f` for each request head at the start of `payload` (and pipelined after it).
@@ -236,6 +259,20 @@ mod tests {
             [s("/x", Some("cut.com"))]
         );
         assert_eq!(all(b"GET /x\r\n"), [s("/x", None)]);
+        assert_eq!(all(b"GET /x"), [s("/x", None)]);
+        assert_eq!(
+            all(b"GET /x\r\nHost: a.com\r\n\r\n"),
+            [s("/x", Some("a.com"))]
+        );
+        assert_eq!(
+            all(b"GET HTTP/1.1\r\nHost: a.com\r\n\r\n"),
+            [s("", Some("a.com"))]
+        );
+        assert!(all(b"EHLO mail.example.com\r\n").is_empty());
+        assert!(all(b"T /zeek.html\n").is_empty());
+        assert!(all(b"get /x\n").is_empty());
+        assert_eq!(host_continuation(b"Host: a.com\n\n"), Some((6, 11)));
+        assert_eq!(host_continuation(b"Host: a.com"), None);
         assert!(all(b"HTTP/1.1 200 OK\r\n\r\n").is_empty());
         assert!(all(b"GET  /x HTTP/1.1\r\n").is_empty());
         assert!(all(b"GET /x FTP/1.1\r\n").is_empty());

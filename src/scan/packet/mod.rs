@@ -11,17 +11,22 @@
 //!   IPv6 address (`::ffff:a.b.c.d`) is also observed as the IPv4 address.
 //! - `dns.query`: every question name of a DNS query (QR bit clear) over UDP, or over TCP
 //!   (2-byte length prefix, message at the start of the segment), when either port is a DNS
-//!   port: 53, 5353 (mDNS) or 5355 (LLMNR). DNS on other ports is not decoded: a UDP
+//!   port: 53, 5353 (mDNS) or 5355 (LLMNR); for an UPDATE, also the owner names of its
+//!   prerequisite and update records. DNS on other ports is not decoded: a UDP
 //!   payload that merely parses as DNS is too weak a signal to report names from, and
 //!   probing every datagram costs. Names are lowercased; compression is followed with a hop
 //!   limit (loops and out-of-bounds pointers end the name, which is then dropped).
 //! - `http.host`, `http.url`: an HTTP/1.x request head at the start of a TCP payload, on
-//!   any port (and requests pipelined after it in the same segment). The Host header is a
+//!   any port (and requests pipelined after it in the same segment). Zeek's leniencies are
+//!   followed: `METHOD HTTP/1.1` (no target) and version-less `METHOD /target` lines are
+//!   requests, with headers read after them; a segment that starts with a `Host:` line (the
+//!   rest of a head whose request line came in an earlier segment) gives `http.host`. The Host header is a
 //!   domain observation (or an IP one, when it is an address literal). The URL is the match
-//!   key ([`crate::indicator::normalize::url_key`]) of Host + request-target; an
-//!   absolute-form target is used as is; without a Host header, the destination address
-//!   (and port, when not 80) stands for the host, as Zeek's `HTTP::build_url` does; a
-//!   CONNECT target (`host:port`) gives the key `host:port/`.
+//!   key ([`crate::indicator::normalize::url_key`]) of Host + request-target, as Zeek's
+//!   `HTTP::build_url` makes it: when the Host header names no port, the destination port
+//!   is added unless it is 80; without a Host header, the destination address (and port)
+//!   stands for the host. An absolute-form target is used as is; a CONNECT target
+//!   (`host:port`) gives the key `host:port/`.
 //! - `tls.sni`: the server_name of a TLS ClientHello in the first record of a TCP payload,
 //!   on any port.
 //! - `payload`: literal and regex indicators over the transport payload (for protocols other
@@ -62,6 +67,8 @@ pub enum LinkType {
     /// Ethernet II (`LINKTYPE_ETHERNET`, 1), with 802.1Q / 802.1ad VLAN tags, PPPoE sessions
     /// and MPLS label stacks followed.
     Ethernet,
+    /// PPP (`LINKTYPE_PPP`, 9), with or without HDLC-like framing.
+    Ppp,
     /// Raw IPv4 or IPv6, told apart by the version nibble (`LINKTYPE_RAW`, 101; also the
     /// platform values 12 and 14 some old files carry).
     RawIp,
@@ -90,6 +97,7 @@ impl LinkType {
         Some(match v {
             0 => LinkType::Null,
             1 => LinkType::Ethernet,
+            9 => LinkType::Ppp,
             12 | 14 | 101 => LinkType::RawIp,
             108 => LinkType::Loop,
             113 => LinkType::LinuxSll,
@@ -105,6 +113,7 @@ impl LinkType {
         match self {
             LinkType::Null => 0,
             LinkType::Ethernet => 1,
+            LinkType::Ppp => 9,
             LinkType::RawIp => 101,
             LinkType::Loop => 108,
             LinkType::LinuxSll => 113,
@@ -364,7 +373,9 @@ impl Database {
         now: Timestamp,
         s: &mut Scratch,
     ) {
+        let mut any = false;
         http::requests(payload, |r| {
+            any = true;
             let (ta, tb) = r.target;
             let target = &payload[ta..tb];
             let host_val = r.host.map(|(a, b)| &payload[a..b]);
@@ -394,7 +405,7 @@ impl Database {
             }
             let mut joined = std::mem::take(&mut s.pkt);
             joined.clear();
-            let absolute = r.connect
+            let absolute = (r.connect && target.first() != Some(&b'/'))
                 || memchr::memmem::find(target, b"://").is_some_and(|p| {
                     p > 0
                         && target[0].is_ascii_alphabetic()
@@ -404,9 +415,16 @@ impl Database {
                 });
             if absolute {
                 joined.extend_from_slice(target);
-            } else if target.first() == Some(&b'/') {
+            } else if target.is_empty() || target.first() == Some(&b'/') {
                 match host_val {
-                    Some(h) => joined.extend_from_slice(h),
+                    Some(h) => {
+                        joined.extend_from_slice(h);
+                        if http::split_host(h).1.is_none() {
+                            if let Some(p) = flow.dport.filter(|&p| p != 80) {
+                                let _ = write!(joined, ":{p}");
+                            }
+                        }
+                    }
                     None => {
                         let _ = match flow.dst {
                             IpAddr::V4(a) => write!(joined, "{a}"),
@@ -429,6 +447,12 @@ impl Database {
             }
             s.pkt = joined;
         });
+        if !any && want_dom {
+            if let Some((a, b)) = http::host_continuation(payload) {
+                let (host, _) = http::split_host(&payload[a..b]);
+                self.observe_name(host, base, a, a + host.len(), Where::HttpHost, now, s);
+            }
+        }
     }
 }
 
