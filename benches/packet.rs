@@ -86,10 +86,17 @@ fn generated(n: usize) -> Database {
                 Kind::Domain,
                 format!("{}.{}", r.label(), tlds[(r.next() % 8) as usize]),
             ),
-            8..=12 => (Kind::Ip, std::net::Ipv4Addr::from(r.next() as u32).to_string()),
+            8..=12 => (
+                Kind::Ip,
+                std::net::Ipv4Addr::from(r.next() as u32).to_string(),
+            ),
             13 | 14 => (
                 Kind::Ip,
-                format!("{}:{}", std::net::Ipv4Addr::from(r.next() as u32), 1 + r.next() % 65535),
+                format!(
+                    "{}:{}",
+                    std::net::Ipv4Addr::from(r.next() as u32),
+                    1 + r.next() % 65535
+                ),
             ),
             15 => {
                 let len = 16 + (r.next() % 15) as u8;
@@ -98,11 +105,19 @@ fn generated(n: usize) -> Database {
             }
             16 => (
                 Kind::Ip,
-                std::net::Ipv6Addr::from(u128::from(r.next()) << 64 | u128::from(r.next())).to_string(),
+                std::net::Ipv6Addr::from(u128::from(r.next()) << 64 | u128::from(r.next()))
+                    .to_string(),
             ),
             _ => (
                 Kind::Url,
-                format!("{}.{}/{}/{}.php?id={}", r.label(), tlds[(r.next() % 8) as usize], r.label(), r.label(), r.next() % 1000),
+                format!(
+                    "{}.{}/{}/{}.php?id={}",
+                    r.label(),
+                    tlds[(r.next() % 8) as usize],
+                    r.label(),
+                    r.label(),
+                    r.next() % 1000
+                ),
             ),
         };
         if let Ok(v) = Value::parse(kind, &text) {
@@ -111,7 +126,8 @@ fn generated(n: usize) -> Database {
     }
     // A few that the captures hit.
     for d in ["wikimedia.org", "google.com", "example.com", "evil.com"] {
-        b.add(Indicator::parse(Kind::Domain, d, "hits").unwrap()).unwrap();
+        b.add(Indicator::parse(Kind::Domain, d, "hits").unwrap())
+            .unwrap();
     }
     b.into_database().unwrap()
 }
@@ -119,7 +135,9 @@ fn generated(n: usize) -> Database {
 fn combined(data: &Path, with_regexes: bool) -> Option<Database> {
     let gz = std::fs::read(data.join("intel/combined-indicators.tsv.gz")).ok()?;
     let mut text = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut text).ok()?;
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut text)
+        .ok()?;
     let loaded = feed::load(&text, &LoadOptions::new("combined")).ok()?;
     let mut b = Builder::new();
     for i in loaded.indicators {
@@ -149,11 +167,19 @@ fn bench(c: &mut Criterion) {
     let mut dbs = vec![("empty", Database::empty())];
     let t = std::time::Instant::now();
     dbs.push(("generated-1M", generated(1_000_000)));
-    eprintln!("generated-1M: {} indicators, built in {:.1?}", dbs[1].1.len(), t.elapsed());
+    eprintln!(
+        "generated-1M: {} indicators, built in {:.1?}",
+        dbs[1].1.len(),
+        t.elapsed()
+    );
     for (name, rx) in [("combined", true), ("combined-no-regex", false)] {
         let t = std::time::Instant::now();
         if let Some(db) = combined(&data, rx) {
-            eprintln!("{name}: {} indicators, built in {:.1?}", db.len(), t.elapsed());
+            eprintln!(
+                "{name}: {} indicators, built in {:.1?}",
+                db.len(),
+                t.elapsed()
+            );
             dbs.push((name, db));
         }
     }
@@ -162,7 +188,10 @@ fn bench(c: &mut Criterion) {
     g.sample_size(20);
     for (name, db) in &dbs {
         let mut scratch = Scratch::new();
-        eprintln!("{name}: {} sightings per replay", replay(db, &frames, &mut scratch));
+        eprintln!(
+            "{name}: {} sightings per replay",
+            replay(db, &frames, &mut scratch)
+        );
         g.bench_function(*name, |b| b.iter(|| replay(db, &frames, &mut scratch)));
     }
     g.finish();
