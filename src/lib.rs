@@ -45,7 +45,7 @@ pub mod indicator;
 pub mod scan;
 pub mod time;
 
-pub use compile::{Builder, Database, IndicatorId, Limits};
+pub use compile::{Builder, Database, IndicatorId, IndicatorRef, Limits};
 pub use error::{Error, ErrorKind};
 pub use indicator::{Indicator, Kind, Meta, Tlp, Value};
 pub use scan::{DecodeError, Flow, LinkType, Scratch, Sighting, Span, Where};
