@@ -19,7 +19,7 @@
 
 use linerate::feed::{self, Format, LoadOptions, LoadReport};
 use linerate::scan::packet::observed;
-use linerate::{Builder, Database, Flow, LinkType, Scratch, Sighting, Timestamp, Value};
+use linerate::{Builder, Database, Flow, Kind, LinkType, Scratch, Sighting, Timestamp, Value};
 use pcap_parser::{Block, PcapBlockOwned, PcapError};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -314,7 +314,9 @@ pub fn record<'a>(
     flow: &Flow,
 ) -> Record<'a> {
     let ind = db.indicator(s.indicator);
-    let port_specific = ind.is_some_and(|i| matches!(i.value, Value::Ip { port: Some(_), .. }));
+    let port_specific = ind.as_ref().is_some_and(|i| {
+        i.kind() == Kind::Ip && matches!(i.to_value(), Value::Ip { port: Some(_), .. })
+    });
     let proto = match flow.proto {
         6 => serde_json::json!("tcp"),
         17 => serde_json::json!("udp"),
@@ -332,9 +334,12 @@ pub fn record<'a>(
         where_seen: s.where_seen.as_str(),
         observed: observed(fr.data, link, s, port_specific),
         kind: s.kind.as_str(),
-        indicator: ind.map(|i| i.value.to_string()).unwrap_or_default(),
-        sources: ind.map_or(&[][..], |i| &i.meta.sources[..]),
-        refs: ind.map_or(&[][..], |i| &i.meta.refs[..]),
+        indicator: ind
+            .as_ref()
+            .map(|i| i.value.to_string())
+            .unwrap_or_default(),
+        sources: ind.as_ref().map_or(&[][..], |i| &i.meta.sources[..]),
+        refs: ind.as_ref().map_or(&[][..], |i| &i.meta.refs[..]),
     }
 }
 
@@ -420,7 +425,7 @@ pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         err,
         "database: {} indicators, {} allowlist entries, built in {:.2?}",
         db.len(),
-        db.allowlist().len(),
+        db.allow_len(),
         t0.elapsed()
     );
     let mut t = Totals::default();
