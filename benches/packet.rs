@@ -6,8 +6,7 @@
 //! ```
 //!
 //! Databases: the real combined feed (`data/intel/combined-indicators.tsv.gz`, ~2.4 M rows,
-//! through the plain loader), the same without its 27 regexes, and without the two of them
-//! that use `\b`, and 1 M generated mixed
+//! through the plain loader), the same without its 27 regexes, and 1 M generated mixed
 //! indicators (deterministic), plus an empty database (decode cost only). Skips with a
 //! message when the data folder is absent.
 
@@ -138,9 +137,6 @@ fn generated(n: usize) -> Database {
 enum Regexes {
     All,
     None,
-    /// All but those with a `\b` (a Unicode word boundary: regex-automata's lazy DFA gives
-    /// up on it at the first non-ASCII byte, and payloads are full of them).
-    NoWordBoundary,
 }
 
 fn combined(data: &Path, keep: Regexes) -> Option<Database> {
@@ -154,7 +150,6 @@ fn combined(data: &Path, keep: Regexes) -> Option<Database> {
     for i in loaded.indicators {
         let keep = match (&i.value, keep) {
             (Value::Regex(_), Regexes::None) => false,
-            (Value::Regex(p), Regexes::NoWordBoundary) => !p.contains("\\b"),
             _ => true,
         };
         if keep {
@@ -191,7 +186,6 @@ fn bench(c: &mut Criterion) {
     for (name, rx) in [
         ("combined", Regexes::All),
         ("combined-no-regex", Regexes::None),
-        ("combined-regex-without-wordb", Regexes::NoWordBoundary),
     ] {
         let t = std::time::Instant::now();
         if let Some(db) = combined(&data, rx) {

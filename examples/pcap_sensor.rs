@@ -230,6 +230,10 @@ pub fn read_capture<R: Read>(
                 continue;
             }
             Err(PcapError::Eof) => return Ok(info),
+            Err(PcapError::UnexpectedEof) => {
+                info.truncated = true;
+                return Ok(info);
+            }
             Err(PcapError::Incomplete(_)) => None,
             Err(e) => Some(format!("{e:?}")),
         };

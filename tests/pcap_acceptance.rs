@@ -598,16 +598,17 @@ fn suricata_iprep() {
 
 // ---------------------------------------------------------------- the sensor binary's contract
 
-/// Runs the sensor's `run` (what `main` calls) on a plain intel list and a real capture, and
-/// checks the JSON records field by field, and the exit statuses.
+/// Runs the sensor's `run` (what `main` calls) on a plain intel list and a real capture (a
+/// fixture from suricata-verify), and checks the JSON records field by field, and the exit
+/// statuses.
 #[test]
 fn sensor_json_contract() {
-    let Some(data) = data_dir() else { return };
     let dir = std::env::temp_dir().join(format!("linerate-pcap-sensor-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let intel = dir.join("intel.txt");
     std::fs::write(&intel, "example.com\n1.2.3.4:80\n").unwrap();
-    let pcap = suricata(&data, "datasets-04-http-dns/input.pcap");
+    let pcap =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/packets/vlan-dns-http.pcap");
     let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = sensor::run(
@@ -715,4 +716,176 @@ fn sensor_json_contract() {
         2
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------- capture file reading
+
+fn le32(v: u32) -> [u8; 4] {
+    v.to_le_bytes()
+}
+
+fn pcap_le_us(linktype: u32, recs: &[(u32, u32, &[u8])]) -> Vec<u8> {
+    let mut f = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+    f.extend_from_slice(&[0; 8]);
+    f.extend_from_slice(&le32(65535));
+    f.extend_from_slice(&le32(linktype));
+    for &(s, us, d) in recs {
+        f.extend_from_slice(&le32(s));
+        f.extend_from_slice(&le32(us));
+        f.extend_from_slice(&le32(d.len() as u32));
+        f.extend_from_slice(&le32(d.len() as u32));
+        f.extend_from_slice(d);
+    }
+    f
+}
+
+fn ng_block(ty: u32, body: &[u8]) -> Vec<u8> {
+    let mut body = body.to_vec();
+    while body.len() % 4 != 0 {
+        body.push(0);
+    }
+    let len = 12 + body.len() as u32;
+    let mut b = le32(ty).to_vec();
+    b.extend_from_slice(&le32(len));
+    b.extend_from_slice(&body);
+    b.extend_from_slice(&le32(len));
+    b
+}
+
+fn read_all(
+    bytes: &[u8],
+) -> (
+    Vec<(u64, i64, u32, u32, Vec<u8>)>,
+    Result<sensor::CaptureInfo, String>,
+) {
+    let mut v = Vec::new();
+    let r = sensor::read_capture(bytes, |fr| {
+        v.push((fr.number, fr.secs, fr.nanos, fr.linktype, fr.data.to_vec()))
+    });
+    (v, r)
+}
+
+#[test]
+fn capture_reader_pcap_and_pcapng() {
+    // pcap, little-endian, microseconds; then cut inside the last record.
+    let f = pcap_le_us(
+        1,
+        &[
+            (1_600_000_000, 250_000, b"abc"),
+            (1_600_000_001, 1, b"defg"),
+        ],
+    );
+    let (frames, info) = read_all(&f);
+    assert_eq!(
+        frames,
+        [
+            (1, 1_600_000_000, 250_000_000, 1, b"abc".to_vec()),
+            (2, 1_600_000_001, 1_000, 1, b"defg".to_vec())
+        ]
+    );
+    assert!(!info.unwrap().truncated);
+    let (frames, info) = read_all(&f[..f.len() - 2]);
+    assert_eq!(frames.len(), 1);
+    assert!(info.unwrap().truncated);
+    // pcap, big-endian, nanoseconds.
+    let mut f = vec![0xa1, 0xb2, 0x3c, 0x4d, 0, 2, 0, 4];
+    f.extend_from_slice(&[0; 8]);
+    f.extend_from_slice(&65535u32.to_be_bytes());
+    f.extend_from_slice(&101u32.to_be_bytes());
+    for v in [7u32, 123_456_789, 2, 2] {
+        f.extend_from_slice(&v.to_be_bytes());
+    }
+    f.extend_from_slice(b"xy");
+    assert_eq!(read_all(&f).0, [(1, 7, 123_456_789, 101, b"xy".to_vec())]);
+    // pcapng: two interfaces (Ethernet in ns, raw IP in the default µs), an EPB on each, and
+    // a simple packet block (interface 0, no timestamp of its own).
+    let mut f = ng_block(
+        0x0a0d_0d0a,
+        &[
+            0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ],
+    );
+    let mut idb = vec![1, 0, 0, 0];
+    idb.extend_from_slice(&le32(65535));
+    idb.extend_from_slice(&[9, 0, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0]); // if_tsresol = 9, end
+    f.extend(ng_block(1, &idb));
+    let mut idb = vec![101, 0, 0, 0];
+    idb.extend_from_slice(&le32(65535));
+    f.extend(ng_block(1, &idb));
+    let epb = |ifc: u32, ts: u64, d: &[u8]| {
+        let mut b = le32(ifc).to_vec();
+        b.extend_from_slice(&le32((ts >> 32) as u32));
+        b.extend_from_slice(&le32(ts as u32));
+        b.extend_from_slice(&le32(d.len() as u32));
+        b.extend_from_slice(&le32(d.len() as u32));
+        b.extend_from_slice(d);
+        ng_block(6, &b)
+    };
+    f.extend(epb(0, 1_600_000_000_123_456_789, b"eth"));
+    f.extend(epb(1, 1_600_000_000_000_001, b"raw"));
+    let mut spb = le32(5).to_vec();
+    spb.extend_from_slice(b"short");
+    f.extend(ng_block(3, &spb));
+    f.extend(epb(7, 0, b"no such interface"));
+    let (frames, info) = read_all(&f);
+    assert_eq!(
+        frames,
+        [
+            (1, 1_600_000_000, 123_456_789, 1, b"eth".to_vec()),
+            (2, 1_600_000_000, 1_000, 101, b"raw".to_vec()),
+            (3, 1_600_000_000, 1_000, 1, b"short".to_vec())
+        ]
+    );
+    assert_eq!(info.unwrap().skipped, 1);
+    // Not a capture at all.
+    assert!(read_all(b"hello, this is not a pcap file at all")
+        .1
+        .is_err());
+    assert!(read_all(b"").1.is_err());
+}
+
+/// Every capture in the data folder reads to the end, with a known link type, and its
+/// timestamps are in range (pcapng included).
+#[test]
+fn capture_reader_on_every_real_capture() {
+    let Some(data) = data_dir() else { return };
+    let mut stack = vec![data.join("pcap")];
+    let mut files = 0;
+    let mut ng = 0;
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("");
+            if ext != "pcap" && ext != "pcapng" {
+                continue;
+            }
+            files += 1;
+            ng += usize::from(ext == "pcapng");
+            let bytes = std::fs::read(&p).unwrap();
+            let mut n = 0;
+            let info = sensor::read_capture(&bytes[..], |fr| {
+                n += 1;
+                assert!(
+                    LinkType::from_pcap_linktype(fr.linktype).is_some(),
+                    "{}: {}",
+                    p.display(),
+                    fr.linktype
+                );
+                // Some interop captures carry zero timestamps.
+                assert!(
+                    (0..2_000_000_000).contains(&fr.secs),
+                    "{}: {}",
+                    p.display(),
+                    fr.secs
+                );
+            })
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            assert!(n > 0 && !info.truncated, "{}", p.display());
+        }
+    }
+    assert!(files > 100 && ng >= 1, "{files} files, {ng} pcapng");
 }
