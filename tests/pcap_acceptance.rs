@@ -752,12 +752,9 @@ fn ng_block(ty: u32, body: &[u8]) -> Vec<u8> {
     b
 }
 
-fn read_all(
-    bytes: &[u8],
-) -> (
-    Vec<(u64, i64, u32, u32, Vec<u8>)>,
-    Result<sensor::CaptureInfo, String>,
-) {
+type Frames = Vec<(u64, i64, u32, u32, Vec<u8>)>;
+
+fn read_all(bytes: &[u8]) -> (Frames, Result<sensor::CaptureInfo, String>) {
     let mut v = Vec::new();
     let r = sensor::read_capture(bytes, |fr| {
         v.push((fr.number, fr.secs, fr.nanos, fr.linktype, fr.data.to_vec()))
