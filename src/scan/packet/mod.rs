@@ -32,7 +32,8 @@
 //! - `payload`: literal and regex indicators over the transport payload (for protocols other
 //!   than TCP and UDP, and for later fragments, the IP payload).
 //!
-//! A fragmented datagram is not reassembled: the first fragment gives what its bytes hold,
+//! Frames that carry no IP (ARP, LLDP, ...) give no sightings. A fragmented datagram is not
+//! reassembled: the first fragment gives what its bytes hold,
 //! later fragments give only `ip.*` and `payload` observations.
 //!
 //! Spans are byte offsets in the frame: the address field for `ip.*` (also for indicators
@@ -197,7 +198,7 @@ impl Database {
     /// readable part have been reported anyway).
     ///
     /// `now` is the time used for the indicators' validity windows (a sensor replaying a
-    /// capture passes each packet's timestamp). See the [module docs](self) for what is
+    /// capture passes each packet's timestamp). See the [module docs](crate::scan::packet) for what is
     /// observed.
     ///
     /// Cost: one header decode, two IP lookups, the application parsers that the packet's
