@@ -297,7 +297,13 @@ impl Database {
                 if payload[0] == 0x16 {
                     if want_dom {
                         if let Some((a, b)) = tls::sni(payload) {
-                            self.observe_name(&payload[a..b], base, a, b, Where::TlsSni, now, s);
+                            self.observe_name(
+                                &payload[a..b],
+                                Span::new(base + a, base + b),
+                                Where::TlsSni,
+                                now,
+                                s,
+                            );
                         }
                     }
                 } else if want_dom || want_url || want_ip {
@@ -339,29 +345,9 @@ impl Database {
         }
     }
 
-    /// A host name (raw bytes) at `[a, b)` of the payload starting at `base` in the frame.
-    #[allow(clippy::too_many_arguments)]
-    fn observe_name(
-        &self,
-        raw: &[u8],
-        base: usize,
-        a: usize,
-        b: usize,
-        w: Where,
-        now: Timestamp,
-        s: &mut Scratch,
-    ) {
-        let mut buf = std::mem::take(&mut s.buf);
-        if normalize::domain(raw, &mut buf).is_ok() {
-            let span = Span::new(base + a, base + b);
-            self.observe(Obs::Domain(&buf), &buf, span, span.end, w, now, s);
-        }
-        s.buf = buf;
-    }
-
     fn dns(&self, msg: &[u8], base: usize, now: Timestamp, s: &mut Scratch) {
         dns::questions(msg, |name, a, b| {
-            self.observe_name(name, base, a, b, Where::DnsQuery, now, s)
+            self.observe_name(name, Span::new(base + a, base + b), Where::DnsQuery, now, s)
         });
     }
 
@@ -395,9 +381,13 @@ impl Database {
                         s,
                     ),
                     Some(_) => {}
-                    None if want_dom => {
-                        self.observe_name(host, base, ha, ha + host.len(), Where::HttpHost, now, s)
-                    }
+                    None if want_dom => self.observe_name(
+                        host,
+                        Span::new(base + ha, base + ha + host.len()),
+                        Where::HttpHost,
+                        now,
+                        s,
+                    ),
                     None => {}
                 }
             }
@@ -451,7 +441,13 @@ impl Database {
         if !any && want_dom {
             if let Some((a, b)) = http::host_continuation(payload) {
                 let (host, _) = http::split_host(&payload[a..b]);
-                self.observe_name(host, base, a, a + host.len(), Where::HttpHost, now, s);
+                self.observe_name(
+                    host,
+                    Span::new(base + a, base + a + host.len()),
+                    Where::HttpHost,
+                    now,
+                    s,
+                );
             }
         }
     }
