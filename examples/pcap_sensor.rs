@@ -208,7 +208,7 @@ pub fn read_capture<R: Read>(
                     {
                         Some(&(lt, res, off)) => {
                             let ts = (u64::from(epb.ts_high) << 32 | u64::from(epb.ts_low)) as u128;
-                            let secs = (ts / u128::from(res)) as i64 + off;
+                            let secs = ((ts / u128::from(res)) as i64).saturating_add(off);
                             let nanos =
                                 ((ts % u128::from(res)) * 1_000_000_000 / u128::from(res)) as u32;
                             let data = epb.data.get(..epb.caplen as usize).unwrap_or(epb.data);
