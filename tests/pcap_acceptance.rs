@@ -886,3 +886,47 @@ fn capture_reader_on_every_real_capture() {
     }
     assert!(files > 100 && ng >= 1, "{files} files, {ng} pcapng");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+
+    /// Damaged capture files: the reader returns (frames or an error), never panics or hangs.
+    #[test]
+    fn capture_reader_survives_damage(
+        ng in proptest::prelude::any::<bool>(),
+        edits in proptest::collection::vec((proptest::prelude::any::<u16>(), proptest::prelude::any::<u8>()), 0..8),
+        cut in proptest::prelude::any::<u16>(),
+    ) {
+        let mut f = if ng {
+            let mut f = ng_block(0x0a0d_0d0a, &[0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+            let mut idb = vec![1, 0, 0, 0];
+            idb.extend_from_slice(&le32(65535));
+            idb.extend_from_slice(&[9, 0, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0]);
+            f.extend(ng_block(1, &idb));
+            for i in 0..3u32 {
+                let mut b = le32(0).to_vec();
+                b.extend_from_slice(&le32(i));
+                b.extend_from_slice(&le32(i));
+                b.extend_from_slice(&le32(5));
+                b.extend_from_slice(&le32(5));
+                b.extend_from_slice(b"hello");
+                f.extend(ng_block(6, &b));
+            }
+            f
+        } else {
+            pcap_le_us(1, &[(1, 2, b"abc"), (3, 4, b"defgh"), (5, 6, b"ij")])
+        };
+        for (at, v) in edits {
+            let i = usize::from(at) % f.len();
+            f[i] = v;
+        }
+        f.truncate(usize::from(cut) % (f.len() + 1));
+        let mut n = 0;
+        let _ = sensor::read_capture(&f[..], |fr| {
+            n += 1;
+            assert!(fr.data.len() <= f.len());
+        });
+        // Every record has a header of 16 bytes (pcap) or more (pcapng).
+        proptest::prop_assert!(n <= f.len() / 16);
+    }
+}
