@@ -7,7 +7,8 @@
 //! ```
 //!
 //! `--intel` / `--allow` take a feed file (format detected from its content, `--format`
-//! overrides) or a directory (every regular file in it, in name order). `--now` fixes the time
+//! overrides; `.gz` files are decompressed) or a directory (every regular file in it, in
+//! name order). `--now` fixes the time
 //! used for the indicators' validity windows; by default each packet's own timestamp is used.
 //! Link types: Ethernet (with VLAN, PPPoE, MPLS), Linux cooked v1/v2, raw IP, BSD loopback.
 //!
@@ -99,6 +100,20 @@ fn feed_files(path: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
+/// A feed file's bytes, gunzipped when its name ends in `.gz`.
+fn read_feed(path: &Path) -> std::io::Result<Vec<u8>> {
+    let raw = std::fs::read(path)?;
+    if !path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    {
+        return Ok(raw);
+    }
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out)?;
+    Ok(out)
+}
+
 /// Loads every `--intel` and `--allow` source into a database; the reports are returned for
 /// the summary. An unreadable or unparseable source is an error.
 pub fn load_intel(a: &Args) -> Result<(Database, Vec<LoadReport>), String> {
@@ -107,7 +122,7 @@ pub fn load_intel(a: &Args) -> Result<(Database, Vec<LoadReport>), String> {
     for (paths, allow) in [(&a.intel, false), (&a.allow, true)] {
         for path in paths {
             for file in feed_files(path)? {
-                let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+                let bytes = read_feed(&file).map_err(|e| format!("{}: {e}", file.display()))?;
                 let source = file.file_name().map_or_else(
                     || file.display().to_string(),
                     |n| n.to_string_lossy().into_owned(),
