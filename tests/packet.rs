@@ -604,7 +604,17 @@ fn http_host_and_url() {
         ),
         [w(Where::HttpHost, "203.0.113.9")]
     );
-    // Not a request: a response, and text that merely looks like one.
+    // The rest of a head whose request line came in an earlier segment.
+    assert_eq!(
+        h(b"Host: x.bad.example\r\n\r\n", 80),
+        [w(Where::HttpHost, "bad.example")]
+    );
+    assert_eq!(
+        h(b"host: 203.0.113.9:80\r\n", 80),
+        [w(Where::HttpHost, "203.0.113.9")]
+    );
+    assert!(h(b"Host: evil.com", 80).is_empty()); // no line end: not a header line
+                                                  // Not a request: a response, and text that merely looks like one.
     assert!(h(b"HTTP/1.1 200 OK\r\nHost: evil.com\r\n\r\n", 80).is_empty());
     assert!(h(b"hello evil.com\r\n", 80).is_empty());
 }

@@ -366,30 +366,8 @@ impl Database {
             let (ta, tb) = r.target;
             let target = &payload[ta..tb];
             let host_val = r.host.map(|(a, b)| &payload[a..b]);
-            if let (Some(hv), Some((ha, hb))) = (host_val, r.host) {
-                let (host, port) = http::split_host(hv);
-                let addr = std::str::from_utf8(host)
-                    .ok()
-                    .and_then(|h| h.parse::<IpAddr>().ok());
-                match addr {
-                    Some(a) if want_ip => self.observe_addr(
-                        a,
-                        port,
-                        Span::new(base + ha, base + hb),
-                        Where::HttpHost,
-                        now,
-                        s,
-                    ),
-                    Some(_) => {}
-                    None if want_dom => self.observe_name(
-                        host,
-                        Span::new(base + ha, base + ha + host.len()),
-                        Where::HttpHost,
-                        now,
-                        s,
-                    ),
-                    None => {}
-                }
+            if let Some(h) = r.host {
+                self.observe_host(payload, base, h, want_dom, want_ip, now, s);
             }
             if !want_url {
                 return;
@@ -438,17 +416,40 @@ impl Database {
             }
             s.pkt = joined;
         });
-        if !any && want_dom {
-            if let Some((a, b)) = http::host_continuation(payload) {
-                let (host, _) = http::split_host(&payload[a..b]);
-                self.observe_name(
-                    host,
-                    Span::new(base + a, base + a + host.len()),
-                    Where::HttpHost,
-                    now,
-                    s,
-                );
+        if !any {
+            if let Some(h) = http::host_continuation(payload) {
+                self.observe_host(payload, base, h, want_dom, want_ip, now, s);
             }
+        }
+    }
+
+    /// The Host header value at `[a, b)` of the payload: an address literal is an IP
+    /// observation (with the Host port, if any), anything else a name.
+    #[allow(clippy::too_many_arguments)]
+    fn observe_host(
+        &self,
+        payload: &[u8],
+        base: usize,
+        (a, b): (usize, usize),
+        want_dom: bool,
+        want_ip: bool,
+        now: Timestamp,
+        s: &mut Scratch,
+    ) {
+        let (host, port) = http::split_host(&payload[a..b]);
+        let addr = std::str::from_utf8(host)
+            .ok()
+            .and_then(|h| h.parse::<IpAddr>().ok());
+        match addr {
+            Some(ip) if want_ip => {
+                let span = Span::new(base + a, base + b);
+                self.observe_addr(ip, port, span, Where::HttpHost, now, s)
+            }
+            None if want_dom => {
+                let span = Span::new(base + a, base + a + host.len());
+                self.observe_name(host, span, Where::HttpHost, now, s)
+            }
+            _ => {}
         }
     }
 }
