@@ -43,14 +43,15 @@ impl<'de> Visitor<'de> for ObjSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
         while let Some(k) = m.next_key::<String>()? {
-            if k == "type" {
+            let is_type = k == "type";
+            if self.0.keys.len() < 64 {
+                self.0.keys.push(k);
+            }
+            if is_type {
                 let v: serde_json::Value = m.next_value()?;
                 self.0.type_value = v.as_str().map(str::to_string);
             } else {
                 m.next_value::<IgnoredAny>()?;
-            }
-            if self.0.keys.len() < 64 {
-                self.0.keys.push(k);
             }
         }
         Ok(())

@@ -45,7 +45,22 @@ pub fn read_feed_file(path: &Path) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-/// Loads a feed file or directory (see the module documentation).
+/// Files of a feed directory that are documentation, not feeds: dotfiles, `LICENSE*`,
+/// `README*`, `COPYING*`, `*.md`.
+fn is_doc_file(p: &Path) -> bool {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    name.starts_with('.')
+        || name.starts_with("license")
+        || name.starts_with("readme")
+        || name.starts_with("copying")
+        || name.ends_with(".md")
+}
+
+/// Loads a feed file or directory (see the module documentation; in a directory, dotfiles
+/// and `LICENSE*`, `README*`, `COPYING*`, `*.md` files are passed over).
 ///
 /// Errors: the path cannot be read, a file cannot be loaded at all ([`super::load`]'s
 /// errors), or every file of a directory failed; messages start with the path. In a
@@ -74,6 +89,7 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Loaded, Error> {
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.path())
+        .filter(|p| !is_doc_file(p))
         .collect();
     files.sort();
     let mut out = Loaded {
@@ -91,7 +107,7 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Loaded, Error> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match read_feed_file(&f).and_then(|b| load(&b, opts).map_err(|e| e.context(f.display()))) {
+        match read_feed_file(&f).and_then(|b| load(&b, opts)) {
             Ok(mut l) => {
                 loaded_any = true;
                 if out.report.format.is_none() && !mixed {
@@ -100,13 +116,19 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Loaded, Error> {
                     mixed = true;
                     out.report.format = None;
                 }
+                for s in &mut l.report.skipped {
+                    s.field = Some(match s.field.take() {
+                        Some(f) => format!("{name} {f}"),
+                        None => name.clone(),
+                    });
+                }
                 out.indicators.append(&mut l.indicators);
                 out.allow.append(&mut l.allow);
                 out.report.absorb(l.report);
             }
             Err(e) => {
                 out.report.skip(None, Some(name), e.to_string());
-                first_err.get_or_insert(e);
+                first_err.get_or_insert(e.context(f.display()));
             }
         }
     }
