@@ -290,6 +290,7 @@ fn combined_tsv_full() {
         t.elapsed(),
         l.report
     );
+    // Measured: 2.38M rows in 3.1 s (release, on a loaded 2-core machine).
     // Python: ip 551861 (22 invalid), domain incl. suffixes 1476233 (52 invalid),
     // url 95268, url_path literals 93715, hashes, regex 27; 3848 ignored rows.
     assert_eq!(l.report.count(Kind::Ip), 551861);
@@ -299,8 +300,10 @@ fn combined_tsv_full() {
     assert_eq!(l.report.count(Kind::Sha256), 128066);
     assert_eq!(l.report.count(Kind::Email), 1167);
     assert_eq!(l.report.ignored, 3848);
-    let d_count = l.report.count(Kind::Domain);
-    assert!((1476233 - 200..=1476233).contains(&d_count), "{d_count}");
+    assert_eq!(l.report.count(Kind::Domain), 1476233);
+    // 85 url rows do not parse (spaces, bad hosts): 22 + 52 + 85 skipped.
+    assert_eq!(l.report.count(Kind::Url), 95183);
+    assert_eq!(l.report.skipped_count, 159);
 }
 
 #[test]

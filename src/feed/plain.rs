@@ -83,6 +83,7 @@ pub fn load_plain(bytes: &[u8], opts: &LoadOptions) -> Loaded {
                 }
             }
             Some(Col::Ignore) => continue,
+            None if looks_like_cidr(value) => Value::parse(Kind::Ip, value),
             None => Value::infer(value).or_else(|e| match cut_comment(value) {
                 Some(v) => Value::infer(v).map_err(|_| e),
                 None => Err(e),
@@ -98,6 +99,20 @@ pub fn load_plain(bytes: &[u8], opts: &LoadOptions) -> Loaded {
         }
     }
     out
+}
+
+/// `addr/len` with a numeric length: an IP network even when it is invalid (host bits
+/// set), so the error says so instead of the value being inferred as a URL path.
+fn looks_like_cidr(value: &str) -> bool {
+    match value.split_once('/') {
+        Some((a, l)) => {
+            !l.is_empty()
+                && l.len() <= 3
+                && l.bytes().all(|b| b.is_ascii_digit())
+                && a.parse::<std::net::IpAddr>().is_ok()
+        }
+        None => false,
+    }
 }
 
 /// `value` without a trailing `;comment` or whitespace-`#` comment, if it has one.

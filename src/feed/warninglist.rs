@@ -81,7 +81,7 @@ pub fn load_warninglist(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Erro
         let mut exact = false;
         let parsed = match ty {
             "string" => {
-                exact = true;
+                exact = true; // only meaningful for domains
                 Value::infer(text).and_then(|v| match &allowed {
                     Some(ks) if !ks.is_empty() && !ks.contains(&v.kind()) => Err(Error::invalid(
                         v.kind().as_str(),
@@ -102,6 +102,7 @@ pub fn load_warninglist(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Erro
                 if !name.is_empty() {
                     meta.refs.push(name.clone());
                 }
+                let exact = exact && v.kind() == Kind::Domain;
                 let mut ind = Indicator::new(v, meta);
                 ind.exact = exact;
                 out.allow.push(ind);
