@@ -1,8 +1,27 @@
-//! Threat-intel feed loaders: bytes in, indicators and a [`LoadReport`] out. No I/O.
+//! Threat-intel feed loaders: bytes in, indicators and a [`LoadReport`] out. No I/O
+//! (except in [`fs`], the filesystem convenience).
 //!
 //! One file per format. Every loader is total: a bad entry is skipped and reported with its
-//! line (or field) and reason, and never aborts the rest of the feed; only input that cannot
-//! be read as the format at all (for instance a STIX file that is not JSON) is an [`Error`].
+//! line (or field path) and reason, and never aborts the rest of the feed; only input that
+//! cannot be read as the format at all (for instance a STIX file that is not JSON) is an
+//! [`Error`]. Entries left out on purpose (comments aside: `to_ids: false`, revoked or
+//! superseded STIX versions, types linerate cannot match, hosts-file preamble names) are
+//! counted in [`LoadReport::ignored`].
+//!
+//! | [`Format`] | loader | what becomes an indicator |
+//! |---|---|---|
+//! | `plain` | [`load_plain`] | each line, kind inferred, or `KIND<TAB>VALUE[<TAB>source]` |
+//! | `hosts` | [`load_hosts`] | host names (exact), AdBlock `\|\|domain^` (with subdomains) |
+//! | `urlhaus` / `threatfox` / `feodo` | [`load_urlhaus`], [`load_threatfox`], [`load_feodo`] | the url / `ioc_value` / `dst_ip:dst_port` column |
+//! | `spamhaus-drop` / `spamhaus-json` | [`load_spamhaus_drop`], [`load_spamhaus_json`] | each CIDR, SBL id as reference |
+//! | `zeek` | [`load_zeek`] | each intel row, Zeek types mapped (domains exact) |
+//! | `stix` | [`load_stix`] | the single-observable subset of each indicator's pattern ([`stix_pattern`]) |
+//! | `misp` | [`load_misp`], [`load_misp_feed`] | each `to_ids` attribute, composites split |
+//! | `warninglist` | [`load_warninglist`] | allowlist entries ([`Loaded::allow`]) |
+//!
+//! Where a format names its own source (the plain list's third column), it replaces the
+//! feed name; where it names a producer (Zeek `meta.source`, MISP `Orgc`, STIX
+//! `created_by_ref`) that is added as a second source after the feed name.
 //!
 //! ```
 //! use linerate::feed::{self, LoadOptions};

@@ -6,7 +6,8 @@
 //! skipped per indicator with a reason, never failing the bundle. Versions: only the
 //! highest `modified` of each `id` is kept (older versions counted as ignored); `revoked`
 //! indicators are ignored. `valid_from`/`valid_until` give the validity window (an indicator
-//! with `valid_until <= valid_from` is skipped), `confidence` (0–100) the confidence,
+//! with `valid_until <= valid_from` is skipped; a missing `valid_from`, required by the spec
+//! but absent from some producers' output, is accepted as "no lower bound"), `confidence` (0–100) the confidence,
 //! `labels` and `indicator_types` the tags, `object_marking_refs` the TLP (the TLP 1.0 and
 //! 2.0 marking-definition ids, or `marking-definition` objects of the bundle), `id` the
 //! reference, and `created_by_ref` a second source (the identity's `name` when the bundle
@@ -205,16 +206,14 @@ pub fn load_stix(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
             _ => {}
         }
     }
-    let winners: std::collections::HashSet<usize> = latest.values().map(|v| v.0).collect();
-    // Keep the file order of first appearance, loading the winning version.
-    let mut todo: Vec<usize> = order
+    // Keep the file order of each id's first appearance, loading its winning version.
+    let todo: Vec<usize> = order
         .iter()
         .filter_map(|&first| {
             let id = objects.get(first)?.get("id")?.as_str()?;
             latest.get(id).map(|v| v.0)
         })
         .collect();
-    todo.retain(|i| winners.contains(i));
     for i in todo {
         if let Some(o) = objects.get(i).and_then(|o| o.as_object()) {
             load_indicator(&mut out, opts, o, i, bundle_version, &identities, &markings);
