@@ -14,6 +14,7 @@ use crate::error::truncate;
 use crate::indicator::{Indicator, Kind, Meta, Value};
 
 /// How a kind column is loaded.
+#[derive(Clone, Copy)]
 enum Col {
     Kind(Kind),
     /// A domain meaning "this name and below" whatever the options say.
@@ -32,6 +33,8 @@ pub fn load_plain(bytes: &[u8], opts: &LoadOptions) -> Loaded {
         report: LoadReport::new(&opts.source, Format::Plain),
         ..Loaded::default()
     };
+    // Rows come grouped by kind: remember the last kind column's meaning.
+    let mut last: (String, Option<Col>) = (String::new(), None);
     for (n, raw) in lines(bytes) {
         let text = String::from_utf8_lossy(raw);
         let line = text.trim();
@@ -50,7 +53,10 @@ pub fn load_plain(bytes: &[u8], opts: &LoadOptions) -> Loaded {
                 if n == 1 && k.eq_ignore_ascii_case("type") {
                     continue; // header row
                 }
-                match kind_of_column(k) {
+                if last.0 != k {
+                    last = (k.to_string(), kind_of_column(k));
+                }
+                match last.1 {
                     Some(Col::Ignore) => {
                         out.report.ignored += 1;
                         continue;
