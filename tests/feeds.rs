@@ -795,3 +795,43 @@ fn stix_oracle_sample() {
         assert_eq!(n > 0, want, "{id}: {pattern} on {line:?}");
     }
 }
+
+#[test]
+fn misp_attribute_search_and_bom_json() {
+    // REST attribute search result, with a UTF-8 BOM and CRLF line ends.
+    let doc = b"\xEF\xBB\xBF{\"response\":{\"Attribute\":[\r\n{\"type\":\"ip-dst\",\"value\":\"192.0.2.9\",\"to_ids\":\"1\",\"uuid\":\"a1\"},\r\n{\"type\":\"text\",\"value\":\"x\",\"to_ids\":false}]}}\r\n";
+    assert_eq!(feed::detect(doc), Some(Format::Misp));
+    let l = feed::load(doc, &LoadOptions::new("api")).unwrap();
+    assert_eq!(values(&l), ["ip 192.0.2.9"]);
+    assert_eq!(l.indicators[0].meta.refs, ["a1"]);
+    assert_eq!(l.report.ignored, 1);
+    // A BOM before a STIX bundle and a warninglist.
+    let mut b = b"\xEF\xBB\xBF".to_vec();
+    b.extend_from_slice(&bytes("taxii_envelope.json"));
+    assert_eq!(feed::detect(&b), Some(Format::Stix));
+    assert_eq!(
+        feed::load(&b, &LoadOptions::new("t"))
+            .unwrap()
+            .report
+            .total(),
+        1
+    );
+    let mut b = b"\xEF\xBB\xBF".to_vec();
+    b.extend_from_slice(&bytes("wl_cidr.json"));
+    assert_eq!(
+        feed::load(&b, &LoadOptions::new("w")).unwrap().report.allow,
+        3
+    );
+}
+
+#[test]
+fn report_display() {
+    let l = load("zeek.intel");
+    let s = l.report.to_string();
+    assert!(s.starts_with("fx (zeek): 8 indicators (ip 2, domain 1, url 1, email 1, md5 1, sha1 1, sha256 1), 8 skipped, 0 ignored"), "{s}");
+    let skip = l.report.skipped[0].to_string();
+    assert_eq!(
+        skip,
+        "line 11: indicator_type: Intel::USER_NAME indicators cannot be matched by linerate"
+    );
+}
