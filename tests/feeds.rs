@@ -835,3 +835,13 @@ fn report_display() {
         "line 11: indicator_type: Intel::USER_NAME indicators cannot be matched by linerate"
     );
 }
+
+#[test]
+fn misp_non_ascii_tags() {
+    // Regression: a tag whose 4th byte is inside a multi-byte character.
+    let doc = r#"{"Event":{"uuid":"e","Tag":[{"name":"abcé"},{"name":"TLP:GREEN"}],"Attribute":[{"type":"domain","value":"bücher.example","to_ids":true}]}}"#;
+    let l = feed::load(doc.as_bytes(), &LoadOptions::new("m")).unwrap();
+    assert_eq!(values(&l), ["domain xn--bcher-kva.example exact"]);
+    assert_eq!(l.indicators[0].meta.tags, ["abcé", "TLP:GREEN"]);
+    assert_eq!(l.indicators[0].meta.tlp, Some(Tlp::Green));
+}

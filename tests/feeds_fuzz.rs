@@ -61,13 +61,17 @@ fn mutate(mut b: Vec<u8>, edits: &[(usize, u8, u8)]) -> Vec<u8> {
             continue;
         }
         let p = pos % b.len();
-        match kind % 5 {
+        match kind % 6 {
             0 => b[p] = byte,
             1 => b.insert(p, byte),
             2 => {
                 b.remove(p);
             }
             3 => b.truncate(p),
+            4 => {
+                // A multi-byte character: boundaries inside UTF-8 sequences.
+                b.splice(p..p, "é€".bytes().take(1 + usize::from(byte % 5)));
+            }
             _ => {
                 // Duplicate a slice (nested structures, repeated lines).
                 let end = (p + usize::from(byte)).min(b.len());

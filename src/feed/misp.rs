@@ -198,7 +198,7 @@ fn tag_names(o: &Map<String, Json>) -> Vec<String> {
 fn apply_tags(meta: &mut Meta, tags: &[String]) {
     for t in tags {
         push_unique(&mut meta.tags, t);
-        if t.len() > 4 && t[..4].eq_ignore_ascii_case("tlp:") {
+        if t.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("tlp:")) {
             if let Some(tlp) = Tlp::from_name(t) {
                 meta.tlp = meta.tlp.max(Some(tlp));
             }
@@ -326,7 +326,12 @@ fn load_attribute(out: &mut Loaded, opts: &LoadOptions, ctx: &EventCtx, attr: &J
         Plan::Stix(p) => match compile_pattern(p) {
             Ok(Compiled { atoms, skipped, .. }) if !atoms.is_empty() => {
                 for atom in atoms {
-                    let mut ind = Indicator::new(atom.value, meta.clone());
+                    let mut m = meta.clone();
+                    if let Some((from, until)) = atom.window {
+                        m.valid_from = Some(from);
+                        m.valid_until = Some(until);
+                    }
+                    let mut ind = Indicator::new(atom.value, m);
                     ind.exact = atom.exact || opts.exact_domains;
                     out.push(ind);
                 }
