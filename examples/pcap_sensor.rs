@@ -7,8 +7,8 @@
 //! ```
 //!
 //! `--intel` / `--allow` take a feed file (format detected from its content, `--format`
-//! overrides; `.gz` files are decompressed) or a directory (every regular file in it, in
-//! name order). `--now` fixes the time
+//! overrides; `.gz` files are decompressed) or a directory (a MISP feed when it holds
+//! `manifest.json`, else every regular file in it, in name order). `--now` fixes the time
 //! used for the indicators' validity windows; by default each packet's own timestamp is used.
 //! Link types: Ethernet (with VLAN, PPPoE, MPLS), Linux cooked v1/v2, raw IP, BSD loopback.
 //!
@@ -85,64 +85,36 @@ pub fn parse_args(argv: &[String]) -> Result<Args, String> {
     Ok(a)
 }
 
-/// The files of `path`: itself, or the regular files of a directory in name order.
-fn feed_files(path: &Path) -> Result<Vec<PathBuf>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if !meta.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    Ok(files)
+/// The source name recorded for a feed: its file (or directory) name.
+fn source_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
-/// A feed file's bytes, gunzipped when its name ends in `.gz`.
-fn read_feed(path: &Path) -> std::io::Result<Vec<u8>> {
-    let raw = std::fs::read(path)?;
-    if !path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
-    {
-        return Ok(raw);
-    }
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out)?;
-    Ok(out)
-}
-
-/// Loads every `--intel` and `--allow` source into a database; the reports are returned for
+/// Loads every `--intel` and `--allow` source into a database (files and directories via
+/// [`feed::fs::load_path`]); the reports are returned for
 /// the summary. An unreadable or unparseable source is an error.
 pub fn load_intel(a: &Args) -> Result<(Database, Vec<LoadReport>), String> {
     let mut b = Builder::new();
     let mut reports = Vec::new();
     for (paths, allow) in [(&a.intel, false), (&a.allow, true)] {
         for path in paths {
-            for file in feed_files(path)? {
-                let bytes = read_feed(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-                let source = file.file_name().map_or_else(
-                    || file.display().to_string(),
-                    |n| n.to_string_lossy().into_owned(),
-                );
-                let mut opts = LoadOptions::new(source);
-                opts.exact_domains = a.exact_domains;
-                opts.format = a.format;
-                let loaded =
-                    feed::load(&bytes, &opts).map_err(|e| format!("{}: {e}", file.display()))?;
-                let mut report = loaded.report.clone();
-                if allow {
-                    report.allow += loaded.indicators.len();
-                    for i in loaded.indicators.into_iter().chain(loaded.allow) {
-                        b.add_allow(i).map_err(|e| e.to_string())?;
-                    }
-                } else {
-                    loaded.add_to(&mut b).map_err(|e| e.to_string())?;
+            let mut opts = LoadOptions::new(source_name(path));
+            opts.exact_domains = a.exact_domains;
+            opts.format = a.format;
+            let loaded = feed::fs::load_path(path, &opts).map_err(|e| e.to_string())?;
+            let mut report = loaded.report.clone();
+            if allow {
+                report.allow += loaded.indicators.len();
+                for i in loaded.indicators.into_iter().chain(loaded.allow) {
+                    b.add_allow(i).map_err(|e| e.to_string())?;
                 }
-                reports.push(report);
+            } else {
+                loaded.add_to(&mut b).map_err(|e| e.to_string())?;
             }
+            reports.push(report);
         }
     }
     let db = b.into_database().map_err(|e| e.to_string())?;

@@ -131,38 +131,11 @@ fn btest_files(script: &str) -> BTreeMap<String, String> {
     files
 }
 
-/// A Zeek intel file (`#fields` TSV) as (value, kind, source, whitelisted) rows, parsed
-/// inline (the feed loader's Zeek format lives on another branch).
-fn zeek_intel(text: &str) -> Vec<(String, Kind, String, bool)> {
-    let mut fields: Vec<&str> = Vec::new();
-    let mut out = Vec::new();
-    for line in text.lines() {
-        if let Some(f) = line.strip_prefix("#fields\t") {
-            fields = f.split('\t').collect();
-            continue;
-        }
-        if line.starts_with('#') || line.is_empty() {
-            continue;
-        }
-        let row: HashMap<&str, &str> = fields.iter().copied().zip(line.split('\t')).collect();
-        let kind = match row["indicator_type"] {
-            "Intel::DOMAIN" => Kind::Domain,
-            "Intel::ADDR" | "Intel::SUBNET" => Kind::Ip,
-            "Intel::URL" => Kind::Url,
-            "Intel::EMAIL" => Kind::Email,
-            other => panic!("intel type {other} not used by these tests"),
-        };
-        let wl = row.get("meta.whitelist") == Some(&"T");
-        out.push((
-            row["indicator"].to_string(),
-            kind,
-            row["meta.source"].to_string(),
-            wl,
-        ));
-    }
-    out
-}
-
+/// Zeek's `scripts/policy/frameworks/intel/whitelisting.zeek` on `wikipedia.pcap`, through the
+/// pcap_sensor (`run`, what its `main` calls): the btest's `intel.dat` as `--intel` (Zeek
+/// format, detected), its `whitelist.dat` (the `meta.whitelist=T` entries) as `--allow`,
+/// `--exact-domains`. Every row of the baseline intel.log (connection, indicator, where) must
+/// be a JSON record, and nothing else; the whitelisted domain is never reported.
 #[test]
 fn zeek_intel_whitelisting_on_wikipedia() {
     let Some(data) = data_dir() else { return };
@@ -171,39 +144,60 @@ fn zeek_intel_whitelisting_on_wikipedia() {
         std::fs::read_to_string(z.join("scripts/policy/frameworks/intel/whitelisting.zeek"))
             .unwrap();
     let files = btest_files(&script);
-    let mut b = Builder::new();
-    for name in ["intel.dat", "whitelist.dat"] {
-        for (v, kind, src, wl) in zeek_intel(&files[name]) {
-            let mut ind = Indicator::parse(kind, &v, &src).unwrap();
-            ind.exact = true; // Zeek intel domains are exact
-            if wl {
-                b.add_allow(ind).unwrap();
-            } else {
-                b.add(ind).unwrap();
-            }
-        }
+    let dir = std::env::temp_dir().join(format!("linerate-zeek-intel-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, body) in &files {
+        std::fs::write(dir.join(name), body).unwrap();
     }
-    let db = b.build().unwrap();
-    let hits = replay(&db, &z.join("Traces/wikipedia.pcap"));
-    let where_name = |w: Where| match w {
-        Where::DnsQuery => "DNS::IN_REQUEST",
-        Where::HttpHost => "HTTP::IN_HOST_HEADER",
-        other => panic!("unexpected {other:?}"),
-    };
-    let mut ours: Vec<(String, u16, String, u16, String, &str)> = hits
-        .iter()
-        .map(|h| {
+    let pcap = z.join("Traces/wikipedia.pcap");
+    let argv: Vec<String> = [
+        "--intel",
+        dir.join("intel.dat").to_str().unwrap(),
+        "--allow",
+        dir.join("whitelist.dat").to_str().unwrap(),
+        "--exact-domains",
+        pcap.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = sensor::run(&argv, &mut out, &mut err);
+    let _ = std::fs::remove_dir_all(&dir);
+    let err = String::from_utf8_lossy(&err).into_owned();
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("(zeek): 2 indicators"), "{err}");
+    type Row = (String, u64, String, u64, String, String);
+    let mut ours: Vec<Row> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let r: serde_json::Value = serde_json::from_str(l).unwrap();
+            assert!(
+                r["sources"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s == "source1"),
+                "{l}"
+            );
+            assert_eq!(r["type"], "domain");
+            let wh = match r["where"].as_str().unwrap() {
+                "dns.query" => "DNS::IN_REQUEST",
+                "http.host" => "HTTP::IN_HOST_HEADER",
+                other => other,
+            };
             (
-                h.flow.src.to_string(),
-                h.flow.sport.unwrap(),
-                h.flow.dst.to_string(),
-                h.flow.dport.unwrap(),
-                h.value.clone(),
-                where_name(h.where_seen),
+                r["src"].as_str().unwrap().to_string(),
+                r["sport"].as_u64().unwrap(),
+                r["dst"].as_str().unwrap().to_string(),
+                r["dport"].as_u64().unwrap(),
+                r["indicator"].as_str().unwrap().to_string(),
+                wh.to_string(),
             )
         })
         .collect();
-    let mut want: Vec<(String, u16, String, u16, String, &str)> =
+    let mut want: Vec<Row> =
         zeek_log(&z.join("Baseline/scripts.policy.frameworks.intel.whitelisting/intel.log"))
             .iter()
             .map(|r| {
@@ -213,11 +207,7 @@ fn zeek_intel_whitelisting_on_wikipedia() {
                     r["id.resp_h"].clone(),
                     r["id.resp_p"].parse().unwrap(),
                     r["seen.indicator"].clone(),
-                    if r["seen.where"] == "DNS::IN_REQUEST" {
-                        "DNS::IN_REQUEST"
-                    } else {
-                        "HTTP::IN_HOST_HEADER"
-                    },
+                    r["seen.where"].clone(),
                 )
             })
             .collect();
