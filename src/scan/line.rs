@@ -13,6 +13,12 @@ use crate::time::Timestamp;
 use memchr::{memchr_iter, memmem};
 use std::ops::ControlFlow;
 
+/// The `://` searcher, built once per process rather than once per line.
+fn url_finder() -> &'static memmem::Finder<'static> {
+    static F: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
+    F.get_or_init(|| memmem::Finder::new(b"://"))
+}
+
 const C_NAME: u8 = 1;
 const C_DOT: u8 = 2;
 const C_COLON: u8 = 4;
@@ -354,7 +360,7 @@ impl Database {
     /// URLs: `scheme://` up to whitespace, a quote, `<` or `>`, minus trailing punctuation.
     fn urls(&self, line: &[u8], s: &mut Scratch, now: Timestamp, want_url: bool) {
         let mut pos = 0;
-        for p in memmem::find_iter(line, b"://") {
+        for p in url_finder().find_iter(line) {
             if p < pos {
                 continue;
             }
