@@ -311,23 +311,29 @@ impl Database {
                 e += 1;
             }
             // Trailing punctuation belongs to the sentence, unless it closes a bracket
-            // opened inside the URL.
+            // opened inside the URL. Bracket balances (closers minus openers in the body) are
+            // counted once and updated as closers are dropped, so a URL followed by a million
+            // `)` stays linear.
+            let mut balance: Option<[isize; 3]> = None;
             while e > p + 3 {
                 let c = line[e - 1];
-                let open = match c {
+                let k = match c {
                     b'.' | b',' | b';' | b':' | b'!' | b'?' => {
                         e -= 1;
                         continue;
                     }
-                    b')' => b'(',
-                    b']' => b'[',
-                    b'}' => b'{',
+                    b')' => 0,
+                    b']' => 1,
+                    b'}' => 2,
                     _ => break,
                 };
-                let body = &line[p + 3..e];
-                let opens = memchr_iter(open, body).count();
-                let closes = memchr_iter(c, body).count();
-                if closes > opens {
+                let bal = balance.get_or_insert_with(|| {
+                    let body = &line[p + 3..e];
+                    let n = |b: u8| memchr_iter(b, body).count() as isize;
+                    [n(b')') - n(b'('), n(b']') - n(b'['), n(b'}') - n(b'{')]
+                });
+                if bal[k] > 0 {
+                    bal[k] -= 1;
                     e -= 1;
                 } else {
                     break;
