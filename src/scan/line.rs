@@ -498,6 +498,10 @@ impl Database {
                 {
                     ze += 1;
                 }
+                // A trailing dot ends the sentence, not the zone (`eth0.100` keeps its dot).
+                while ze > z && line[ze - 1] == b'.' {
+                    ze -= 1;
+                }
                 if ze > z {
                     end = ze;
                 }

@@ -142,6 +142,9 @@ case("ipv6_unbracketed_port_is_address", [("ip", "2001:db8::1"), ("ip", "[2001:d
      note="2001:db8::1:443 is an address, never address + port")
 case("ipv6_zone", [("ip", "fe80::1")], "ping fe80::1%eth0 ok",
      [("ip", "fe80::1%eth0", "fe80::1")], note="the zone is in the span, not in the value")
+case("ipv6_zone_sentence_dot", [("ip", "fe80::1")], "via fe80::1%eth0. then fe80::1%eth0.100 x",
+     [("ip", "fe80::1%eth0", "fe80::1", 0), ("ip", "fe80::1%eth0.100", "fe80::1")],
+     note="a trailing dot after a zone ends the sentence")
 case("ipv6_prefix", [("ip", "2001:db8::/32")], "2001:db8:1:2::5 and 2001:db9::1",
      [("ip", "2001:db8:1:2::5", "2001:db8::/32")])
 case("ipv6_times_macs_not_addresses", CATCH_V6, "time 10:30:00 mac 00:11:22:33:44:55 12:34 1:2:3:4:5:6:7:8:9", [])

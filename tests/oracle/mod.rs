@@ -11,7 +11,7 @@
 //!   `.` followed by a digit. `:digits` right after it (1–5 digits, at most 65535) is its port.
 //! - IPv6: a maximal run of hex digits, `:` and `.`; a lone leading `:` and a lone trailing `:`
 //!   and trailing dots are separators; 2–7 colons; parsed with std; left neighbour not a
-//!   letter/digit/`_`/`.`; optional `%zone` (`[A-Za-z0-9_.-]+`) in the span; right neighbour
+//!   letter/digit/`_`/`.`; optional `%zone` (`[A-Za-z0-9_.-]+`, trailing dots excluded) in the span; right neighbour
 //!   not a letter/digit/`_`; `[v6]:port`. An IPv4-mapped address is also an IPv4 observation
 //!   (over the dotted part when written dotted, else over the whole token), with the port.
 //! - domain: maximal runs of name bytes (`[A-Za-z0-9_-]`, any byte >= 0x80) and dots, split
@@ -307,6 +307,9 @@ fn ipv6s(line: &[u8], out: &mut Vec<Observation>) {
                 && (line[z].is_ascii_alphanumeric() || matches!(line[z], b'_' | b'.' | b'-'))
             {
                 z += 1;
+            }
+            while z > u + 1 && line[z - 1] == b'.' {
+                z -= 1;
             }
             if z > u + 1 {
                 end = z;
