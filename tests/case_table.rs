@@ -46,7 +46,8 @@ fn case_table() {
 
         let db = build_db(&inds, &allow);
         let raw = scanner_hits(&db, &mut scratch, &line, now);
-        let got_scan = as_rows(&raw, db.indicators());
+        let db_inds: Vec<Indicator> = db.iter().map(|r| r.to_indicator()).collect();
+        let got_scan = as_rows(&raw, &db_inds);
         let ordered = raw
             .windows(2)
             .all(|w| (w[0].start, w[0].end, w[0].id) < (w[1].start, w[1].end, w[1].id));

@@ -321,7 +321,10 @@ fn check(inds: &[Spec], allow: &[Spec], lines: &[Vec<u8>], now: i64) -> Result<(
                     .map(|i| i.value.to_string())
                     .collect::<Vec<_>>(),
                 render(&want, o.indicators()),
-                render(&got, db.indicators()),
+                render(
+                    &got,
+                    &db.iter().map(|r| r.to_indicator()).collect::<Vec<_>>()
+                ),
             )));
         }
     }

@@ -170,11 +170,11 @@ fn segment_end(line: &[u8], seg: usize, e: usize) -> (usize, usize) {
     (e, e)
 }
 
-/// Finds the domain name in the dot-free-of-empty-labels segment `[s, e)` of `line`:
-/// trims `-` at the ends (and non-alphanumeric non-ASCII characters), requires two labels or
-/// more and a last label of 2+ ASCII letters (or `xn--…`, or non-ASCII letters).
-/// Writes the normalized name to `out` and returns its span.
-fn domain_in(line: &[u8], mut s: usize, mut e: usize, out: &mut Vec<u8>) -> Option<(usize, usize)> {
+/// Finds the domain name in the segment `[s, e)` of `line` (a run without empty labels):
+/// trims `-` and `.` at the ends (and non-alphanumeric non-ASCII characters), requires two
+/// labels or more and a last label of 2+ ASCII letters (or `xn--…`, or non-ASCII letters).
+/// Returns its span; the name is normalized later (see [`Database::observe_name`]).
+fn domain_in(line: &[u8], mut s: usize, mut e: usize) -> Option<(usize, usize)> {
     loop {
         while s < e && (line[s] == b'-' || line[s] == b'.') {
             s += 1;
@@ -214,7 +214,6 @@ fn domain_in(line: &[u8], mut s: usize, mut e: usize, out: &mut Vec<u8>) -> Opti
     if !tld_ok {
         return None;
     }
-    normalize::domain(name, out).ok()?;
     Some((s, e))
 }
 
@@ -282,6 +281,30 @@ impl Database {
         if want_hash {
             self.hashes(line, s, now);
         }
+    }
+
+    /// A domain name as written (any case, possibly Unicode): skipped at the cost of a few
+    /// multiplies unless the Bloom filter says the name or a parent may be an indicator;
+    /// normalized and looked up exactly otherwise. Also used for packet names.
+    pub(crate) fn observe_name(
+        &self,
+        name: &[u8],
+        span: Span,
+        where_seen: Where,
+        now: Timestamp,
+        s: &mut Scratch,
+    ) {
+        let filter = &self.inner.hits.domain_filter;
+        if name.is_ascii() && !filter.may_match_suffix(name) {
+            return;
+        }
+        let mut buf = std::mem::take(&mut s.buf);
+        if normalize::domain(name, &mut buf).is_ok()
+            && (name.is_ascii() || filter.may_match_suffix(&buf))
+        {
+            self.observe(Obs::Domain(&buf), &buf, span, span.end, where_seen, now, s);
+        }
+        s.buf = buf;
     }
 
     /// URLs: `scheme://` up to whitespace, a quote, `<` or `>`, minus trailing punctuation.
@@ -390,19 +413,9 @@ impl Database {
                 let mut seg = st;
                 while seg < e {
                     let (end, next) = segment_end(line, seg, e);
-                    let mut buf = std::mem::take(&mut s.buf);
-                    if let Some((a, b)) = domain_in(line, seg, end, &mut buf) {
-                        self.observe(
-                            Obs::Domain(&buf),
-                            &buf,
-                            Span::new(a, b),
-                            b,
-                            Where::Line,
-                            now,
-                            s,
-                        );
+                    if let Some((a, b)) = domain_in(line, seg, end) {
+                        self.observe_name(&line[a..b], Span::new(a, b), Where::Line, now, s);
                     }
-                    s.buf = buf;
                     seg = next;
                 }
             }
@@ -478,6 +491,14 @@ impl Database {
             let tok = &line[st..e];
             let ncolon = memchr_iter(b':', tok).count();
             if !(2..=7).contains(&ncolon) || tok.len() > 45 {
+                continue;
+            }
+            // Without `::` an address has 8 groups (7 colons), or 6 and a dotted quad:
+            // this rejects times and MAC addresses before the parser sees them.
+            if memmem::find(tok, b"::").is_none()
+                && ncolon != 7
+                && !(ncolon == 6 && memchr::memchr(b'.', tok).is_some())
+            {
                 continue;
             }
             if word_before(line, st, true) || (st > 0 && line[st - 1] == b'.') {
@@ -585,8 +606,10 @@ impl Database {
             // The domain ends at the first empty label or separator character.
             e = segment_end(line, at + 1, e).0;
             let mut buf = std::mem::take(&mut s.buf);
-            if let Some((a, b)) = domain_in(line, at + 1, e, &mut buf) {
-                if a == at + 1 {
+            let dom = domain_in(line, at + 1, e)
+                .filter(|&(a, b)| a == at + 1 && normalize::domain(&line[a..b], &mut buf).is_ok());
+            if let Some((_, b)) = dom {
+                {
                     let dom_len = buf.len();
                     buf.extend(line[st..at].iter().map(u8::to_ascii_lowercase));
                     buf.push(b'@');

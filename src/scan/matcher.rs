@@ -138,7 +138,7 @@ impl Index {
 
     /// Whether a live literal entry occurs in `text` or a live regex entry matches it.
     pub(crate) fn raw_covers(&self, text: &[u8], now: Timestamp, rc: &mut RegexCache) -> bool {
-        if !self.any_window {
+        if self.window.is_empty() {
             return self.literals.as_ref().is_some_and(|l| l.any(text))
                 || self.regexes.as_ref().is_some_and(|r| r.any(text, rc));
         }

@@ -78,7 +78,18 @@ fn dedupe(list: &[Indicator]) -> Vec<Indicator> {
 fn compile(list: &[Indicator]) -> Vec<Option<regex_automata::meta::Regex>> {
     list.iter()
         .map(|i| match &i.value {
-            Value::Regex(p) => Some(regex_automata::meta::Regex::new(p).expect("regex compiles")),
+            // Regex indicators are byte-mode: ASCII classes, invalid UTF-8 matchable (SPEC
+            // defers to regex-automata syntax; the crate documents this choice).
+            Value::Regex(p) => Some(
+                regex_automata::meta::Regex::builder()
+                    .syntax(
+                        regex_automata::util::syntax::Config::new()
+                            .unicode(false)
+                            .utf8(false),
+                    )
+                    .build(p)
+                    .expect("regex compiles"),
+            ),
             _ => None,
         })
         .collect()
