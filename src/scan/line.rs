@@ -490,7 +490,8 @@ impl Database {
             }
             let tok = &line[st..e];
             let ncolon = memchr_iter(b':', tok).count();
-            if !(2..=7).contains(&ncolon) || tok.len() > 45 {
+            // 8 colons: `1:2:3:4:5:6:7::` and `::2:3:4:5:6:7:8` are valid too.
+            if !(2..=8).contains(&ncolon) || tok.len() > 45 {
                 continue;
             }
             // Without `::` an address has 8 groups (7 colons), or 6 and a dotted quad:

@@ -145,6 +145,9 @@ case("ipv6_zone", [("ip", "fe80::1")], "ping fe80::1%eth0 ok",
 case("ipv6_zone_sentence_dot", [("ip", "fe80::1")], "via fe80::1%eth0. then fe80::1%eth0.100 x",
      [("ip", "fe80::1%eth0", "fe80::1", 0), ("ip", "fe80::1%eth0.100", "fe80::1")],
      note="a trailing dot after a zone ends the sentence")
+case("ipv6_eight_colons", [("ip", "1:2:3:4:5:6:7::"), ("ip", "::2:3:4:5:6:7:8")], "a 1:2:3:4:5:6:7:: b ::2:3:4:5:6:7:8 c",
+     [("ip", "1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0"), ("ip", "::2:3:4:5:6:7:8", "0:2:3:4:5:6:7:8")],
+     note="'::' standing for one group gives 8 colons: still a valid textual form")
 case("ipv6_prefix", [("ip", "2001:db8::/32")], "2001:db8:1:2::5 and 2001:db9::1",
      [("ip", "2001:db8:1:2::5", "2001:db8::/32")])
 case("ipv6_times_macs_not_addresses", CATCH_V6, "time 10:30:00 mac 00:11:22:33:44:55 12:34 1:2:3:4:5:6:7:8:9", [])

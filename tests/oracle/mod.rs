@@ -10,7 +10,7 @@
 //!   not a letter, digit, `_` or `.`, and whose right neighbour is not a letter, digit, `_` or a
 //!   `.` followed by a digit. `:digits` right after it (1–5 digits, at most 65535) is its port.
 //! - IPv6: a maximal run of hex digits, `:` and `.`; a lone leading `:` and a lone trailing `:`
-//!   and trailing dots are separators; 2–7 colons; parsed with std; left neighbour not a
+//!   and trailing dots are separators; 2–8 colons; parsed with std; left neighbour not a
 //!   letter/digit/`_`/`.`; optional `%zone` (`[A-Za-z0-9_.-]+`, trailing dots excluded) in the span; right neighbour
 //!   not a letter/digit/`_`; `[v6]:port`. An IPv4-mapped address is also an IPv4 observation
 //!   (over the dotted part when written dotted, else over the whole token), with the port.
@@ -299,7 +299,7 @@ fn ipv6s(line: &[u8], out: &mut Vec<Observation>) {
         }
         let tok = &line[t..u];
         let colons = tok.iter().filter(|&&c| c == b':').count();
-        if !(2..=7).contains(&colons) {
+        if !(2..=8).contains(&colons) {
             continue;
         }
         if t > 0 && (line[t - 1] == b'.' || word_before(line, t, true)) {
