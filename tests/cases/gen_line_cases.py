@@ -334,6 +334,10 @@ case("regex_leftmost_first", [("regex", "ab|abc")], "abc", [("regex", "ab", "ab|
 case("regex_no_overlap", [("regex", "aba")], "ababa", [("regex", "aba", "aba")])
 case("regex_on_invalid_utf8", [("regex", r"id=\d{3}")], b"\xff\xfeid=123\xc3",
      [{"kind": "regex", "start": 2, "end": 8, "indicator": r"id=\d{3}"}])
+case("regex_byte_mode_classes", [("regex", r"x\w+"), ("regex", r"a.b")], b"x\xc3\xa9a xab a\xffb",
+     [{"kind": "regex", "start": 5, "end": 8, "indicator": r"x\w+"},
+      {"kind": "regex", "start": 9, "end": 12, "indicator": "a.b"}],
+     note="regex indicators are byte-mode: \\w is ASCII, '.' matches any byte (invalid UTF-8 too)")
 case("regex_and_literal_same_span", [("regex", "evil"), ("literal", "evil")], "evil",
      [("literal", "evil", "evil"), ("regex", "evil", "evil")])
 
