@@ -43,6 +43,7 @@ fn timed_scan(name: &str, inds: &[Indicator], line: &[u8], budget: Duration) -> 
     let t = Instant::now();
     let got = scanner_hits(&db, &mut scratch, line, Timestamp(0));
     let took = t.elapsed();
+    eprintln!("{name}: {} bytes in {took:?}", line.len());
     assert!(
         took < budget,
         "{name}: scanning {} bytes took {took:?} (budget {budget:?}): not linear?",
