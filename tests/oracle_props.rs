@@ -80,7 +80,9 @@ const HASHES: &[&str] = &[
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
 ];
-const LITERALS: &[&str] = &["evil", "aa", "1.2", "::", "%", "\u{e9}", "GET /"];
+const LITERALS: &[&str] = &[
+    "evil", "aa", "1.2", "::", "%", "\u{e9}", "GET /", "d41d", "db8:", "DB8", "0.1",
+];
 const REGEXES: &[&str] = &[
     r"a+b",
     r"[0-9]{3}",
