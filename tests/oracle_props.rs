@@ -72,6 +72,8 @@ const PATHS: &[&str] = &[
     "/A%2fb",
     "/wiki/A_(b)",
     "",
+    "/a.php?",
+    "/x.",
 ];
 const LOCALS: &[&str] = &["john.doe", "a", "x+tag", "Info"];
 const HASHES: &[&str] = &[

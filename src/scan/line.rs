@@ -333,6 +333,7 @@ impl Database {
             {
                 e += 1;
             }
+            let untrimmed = e;
             // Trailing punctuation belongs to the sentence, unless it closes a bracket
             // opened inside the URL. Bracket balances (closers minus openers in the body) are
             // counted once and updated as closers are dropped, so a URL followed by a million
@@ -379,6 +380,19 @@ impl Database {
                         &buf,
                         Span::new(st, e),
                         e,
+                        Where::Line,
+                        now,
+                        s,
+                    );
+                }
+                // The dropped tail may belong to the URL after all (`http://x/a.php?` from a
+                // feed): the URL as written up to the delimiter is observed too.
+                if untrimmed != e && normalize::url_key(&line[st..untrimmed], &mut buf).is_ok() {
+                    self.observe(
+                        Obs::Url(&buf),
+                        &buf,
+                        Span::new(st, untrimmed),
+                        untrimmed,
                         Where::Line,
                         now,
                         s,

@@ -257,6 +257,12 @@ case("url_path_case_kept", [("url", "http://evil.com/A")], "http://evil.com/a ht
 case("url_trailing_punctuation", [("url", "http://evil.com/x")], "see http://evil.com/x. or (http://evil.com/x), http://evil.com/x!?",
      [("url", "http://evil.com/x", "evil.com/x", 0), ("url", "http://evil.com/x", "evil.com/x", 1),
       ("url", "http://evil.com/x", "evil.com/x", 2)])
+case("url_trailing_punctuation_in_indicator", [("url", "http://evil.com/index.php?"), ("url", "http://evil.com/x."),
+                                               ("url", "http://evil.com/index.php")],
+     "GET http://evil.com/index.php? HTTP/1.1 see http://evil.com/x.",
+     [("url", "http://evil.com/index.php?", "evil.com/index.php?"), ("url", "http://evil.com/index.php", "evil.com/index.php"),
+      ("url", "http://evil.com/x.", "evil.com/x.")],
+     note="when trailing punctuation is dropped, the URL as written up to the delimiter is observed too")
 case("url_balanced_parens", [("url", "http://evil.com/wiki/A_(b)")], "(see http://evil.com/wiki/A_(b))",
      [("url", "http://evil.com/wiki/A_(b)", "evil.com/wiki/A_(b)")])
 case("url_markdown", [("url", "https://evil-site.net/r.pdf")], "see [the report](https://evil-site.net/r.pdf) now",

@@ -19,8 +19,9 @@
 //!   both ends; two labels or more; last label 2+ ASCII letters, `xn--…`, or Unicode letters;
 //!   normalized with `normalize::domain`.
 //! - URL: `scheme://` up to whitespace/control, quote, `<`, `>`, backtick; trailing `.,;:!?`
-//!   and unbalanced `)]}` dropped; a `://` inside an earlier URL starts nothing; match key per
-//!   `normalize::url_key`.
+//!   and unbalanced `)]}` dropped; when something was dropped, the URL as written up to the
+//!   delimiter is a second observation; a `://` inside an earlier URL starts nothing; match
+//!   key per `normalize::url_key`.
 //! - email: local part `[A-Za-z0-9._%+-]+` (leading dots dropped) `@` a domain (as above)
 //!   starting right after the `@`; not when the `@` is in a URL's authority.
 //! - hash: a maximal hex run of 32/40/64/128 digits not next to a letter or digit.
@@ -538,6 +539,7 @@ fn urls(line: &[u8], out: &mut Vec<Observation>) -> Vec<(usize, usize)> {
         while e < n && !is_url_stop(line[e]) {
             e += 1;
         }
+        let untrimmed = e;
         while e > body {
             let c = line[e - 1];
             if matches!(c, b'.' | b',' | b';' | b':' | b'!' | b'?') {
@@ -567,14 +569,21 @@ fn urls(line: &[u8], out: &mut Vec<Observation>) -> Vec<(usize, usize)> {
             .position(|&x| matches!(x, b'/' | b'?' | b'#' | b'\\'))
             .map_or(e, |x| body + x);
         auths.push((body, auth_end));
-        let mut key = Vec::new();
-        if normalize::url_key(&line[st..e], &mut key).is_ok() {
-            out.push(Observation {
-                value: ObsValue::Url(key),
-                start: st,
-                end: e,
-                port_end: e,
-            });
+        let ends = if untrimmed == e {
+            vec![e]
+        } else {
+            vec![e, untrimmed]
+        };
+        for end in ends {
+            let mut key = Vec::new();
+            if normalize::url_key(&line[st..end], &mut key).is_ok() {
+                out.push(Observation {
+                    value: ObsValue::Url(key),
+                    start: st,
+                    end,
+                    port_end: end,
+                });
+            }
         }
     }
     auths
