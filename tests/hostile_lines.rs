@@ -243,3 +243,52 @@ fn nul_and_invalid_utf8_mixed() {
         got.len()
     );
 }
+
+/// Every token shape at every offset modulo the word sizes a SIMD/SWAR anchor search uses,
+/// with fillers that keep or break boundaries, at the start, middle and end of the line.
+#[test]
+fn every_offset() {
+    let inds = everything();
+    let o = Oracle::new(&inds, &[]);
+    let db = build_db(&inds, &[]);
+    let mut scratch = Scratch::new();
+    let tokens: [&[u8]; 10] = [
+        b"1.2.3.4:80",
+        b"[::ffff:1.2.3.4]:80",
+        b"2001:db8::1",
+        b"a.evil.com.",
+        b"http://evil.com/x).",
+        b"a@evil.com",
+        MD5.as_bytes(),
+        b"evil",
+        b"1234x",
+        b"10:30:00",
+    ];
+    let fillers: [&[u8]; 4] = [b" ", b"x", b".", b"\xc3\xa9"];
+    let mut checked = 0;
+    for tok in tokens {
+        for filler in fillers {
+            for pre in 0..40 {
+                for post in [0, 1, 7, 8, 9, 31] {
+                    let mut line = filler.repeat(pre);
+                    line.push(b' ');
+                    line.extend_from_slice(tok);
+                    line.push(b' ');
+                    line.extend(filler.repeat(post));
+                    for l in [&line[..], &line[1..], &line[..line.len() - 1]] {
+                        let want = o.scan(l, Timestamp(0));
+                        let got = scanner_hits(&db, &mut scratch, l, Timestamp(0));
+                        assert_eq!(
+                            render(&got, o.indicators()),
+                            render(&want, o.indicators()),
+                            "line {:?}",
+                            String::from_utf8_lossy(l)
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 10 * 4 * 40 * 6 * 3);
+}
