@@ -131,7 +131,7 @@ fn benches(c: &mut Criterion) {
     for &n in &sizes {
         let b = builder_for(&all[..n]);
         g.throughput(Throughput::Elements(n as u64));
-        g.bench_with_input(BenchmarkId::new("build", label(n)), &n, |bench, _| {
+        g.bench_with_input(BenchmarkId::new("linerate", label(n)), &n, |bench, _| {
             bench.iter(|| black_box(b.build().expect("build")))
         });
     }
