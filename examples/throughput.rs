@@ -74,7 +74,26 @@ fn parse_args() -> Result<Args, String> {
         if flag == "-h" || flag == "--help" {
             return Err(String::new());
         }
+        const VALUED: &[&str] = &[
+            "--indicators",
+            "--mb",
+            "--hit-rate",
+            "--threads",
+            "--passes",
+            "--seed",
+            "--intel-tsv",
+            "--log",
+            "--write-corpus",
+            "--write-indicators",
+            "--write-fixed",
+        ];
+        if !VALUED.contains(&flag.as_str()) {
+            return Err(format!("unknown flag {flag}"));
+        }
         let v = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        if (flag == "--intel-tsv" || flag == "--log") && !std::path::Path::new(&v).is_file() {
+            return Err(format!("{flag} {v}: no such file"));
+        }
         let num = |v: &str| {
             v.replace('_', "")
                 .parse::<f64>()
