@@ -325,6 +325,7 @@ fn run(a: &Args) -> Result<(), String> {
 
     // Corpus: generated or read.
     let t = Instant::now();
+    let mut planted = None;
     let corpus: Vec<u8> = if a.logs.is_empty() {
         let plant = &generated[..generated.len().min(1000)];
         let c = gen::Corpus::generate((a.mb * 1048576.0) as usize, a.hit_rate, plant, a.seed);
@@ -337,6 +338,7 @@ fn run(a: &Args) -> Result<(), String> {
             if plant.is_empty() { " (real intel: nothing planted)" } else { "" },
             t.elapsed()
         );
+        planted = Some(c.planted).filter(|_| !plant.is_empty());
         c.bytes
     } else {
         let mut out = Vec::new();
@@ -469,6 +471,20 @@ fn run(a: &Args) -> Result<(), String> {
         lw.as_secs_f64(),
         gbs(lc)
     );
+    if let Some(p) = planted {
+        // Each planted line carries exactly one indicator and the background none.
+        let ok = lhits == p && (naive.is_none() || nhits == p);
+        println!(
+            "check: {} planted lines, {lhits} sightings{}: {}",
+            p,
+            if naive.is_some() {
+                format!(", {nhits} naive matches")
+            } else {
+                String::new()
+            },
+            if ok { "ok" } else { "MISMATCH" }
+        );
+    }
     if naive.is_some() {
         let (nw, nc) = (median(nw), median(nc));
         println!(
