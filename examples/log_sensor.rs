@@ -293,7 +293,6 @@ fn worker(
     tx: Sender<Done>,
 ) {
     let mut scratch = Scratch::new();
-    let mut tmp = String::new();
     for batch in rx {
         let db = shared.load();
         let now = now.unwrap_or_else(common::wall_clock);
@@ -314,7 +313,7 @@ fn worker(
                     h.span.start, h.span.end
                 );
                 let observed = line.get(h.span.start..h.span.end).unwrap_or(&[]);
-                common::json_sighting_tail(&mut out, observed, h, &db, &mut tmp);
+                common::json_sighting_tail(&mut out, observed, h, &db);
                 out.extend_from_slice(b"}\n");
             });
         }

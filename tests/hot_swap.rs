@@ -3,7 +3,9 @@
 //! from the same generation), scanners must never wait for the writer, and every replaced
 //! database must be freed once the last reader lets go.
 
-use linerate::{Builder, Database, Indicator, Kind, Scratch, SharedDatabase, Timestamp};
+use linerate::{
+    Builder, Database, Indicator, IndicatorId, Kind, Scratch, SharedDatabase, Timestamp,
+};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Weak};
 use std::thread;
@@ -43,7 +45,7 @@ fn line() -> (Vec<u8>, Vec<usize>, Vec<usize>, usize) {
     (l, lit, rx, dom)
 }
 
-fn gen_of(db: &Database, id: linerate::IndicatorId) -> usize {
+fn gen_of(db: &Database, id: IndicatorId) -> usize {
     let src = &db.indicator(id).unwrap().meta.sources[0];
     src.strip_prefix("gen-").unwrap().parse().unwrap()
 }
@@ -190,7 +192,7 @@ fn a_held_guard_blocks_neither_publishing_nor_other_readers() {
     }
     writer.join().unwrap();
     // The guard still sees generation 0; a new load sees generation 100.
-    let lit = |db: &Database| db.indicators()[0].value.to_string();
+    let lit = |db: &Database| db.indicator(IndicatorId(0)).unwrap().value.to_string();
     assert_eq!(lit(&guard), "<gen-0>");
     assert_eq!(lit(&shared.load()), "<gen-100>");
 }

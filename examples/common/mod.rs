@@ -52,7 +52,7 @@ impl LoadedIntel {
             s,
             "  database: {} indicators, {} allowlist entries",
             self.db.len(),
-            self.db.allowlist().len()
+            self.db.allow_len()
         );
         s
     }
@@ -218,28 +218,18 @@ pub fn json_field_str(out: &mut Vec<u8>, key: &str, s: &str) {
 
 /// Appends `observed` (lossy UTF-8 of `bytes`) and the indicator fields of SPEC §6:
 /// `"observed":...,"type":...,"indicator":...,"sources":[...],"refs":[...]` (no braces, no
-/// leading comma). `tmp` is a reusable buffer for the indicator's normalized text.
-pub fn json_sighting_tail(
-    out: &mut Vec<u8>,
-    observed: &[u8],
-    s: &Sighting,
-    db: &Database,
-    tmp: &mut String,
-) {
+/// leading comma).
+pub fn json_sighting_tail(out: &mut Vec<u8>, observed: &[u8], s: &Sighting, db: &Database) {
     json_field_str(out, "observed", &String::from_utf8_lossy(observed));
     out.push(b',');
     json_field_str(out, "type", s.kind.as_str());
     out.push(b',');
-    tmp.clear();
     let ind = db.indicator(s.indicator);
-    if let Some(ind) = ind {
-        let _ = write!(tmp, "{}", ind.value);
-    }
-    json_field_str(out, "indicator", tmp);
+    json_field_str(out, "indicator", ind.as_ref().map_or("", |i| &i.value));
     out.extend_from_slice(b",\"sources\":");
-    json_list(out, ind.map(|i| &i.meta.sources[..]).unwrap_or(&[]));
+    json_list(out, ind.as_ref().map_or(&[], |i| &i.meta.sources[..]));
     out.extend_from_slice(b",\"refs\":");
-    json_list(out, ind.map(|i| &i.meta.refs[..]).unwrap_or(&[]));
+    json_list(out, ind.as_ref().map_or(&[], |i| &i.meta.refs[..]));
 }
 
 fn json_list(out: &mut Vec<u8>, items: &[String]) {
