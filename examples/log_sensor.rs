@@ -492,8 +492,16 @@ fn main() -> ExitCode {
         }
     }
     drop(done_rx);
+    if let Some(e) = write_err {
+        // Stop at once: the reader may be blocked on a slow stdin, so nothing is joined.
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("log_sensor: cannot write output: {e}");
+        }
+        return ExitCode::from(1);
+    }
+    let mut workers_ok = true;
     for w in workers {
-        let _ = w.join();
+        workers_ok &= w.join().is_ok();
     }
     let read_ok = reader_h.join().unwrap_or(false);
     let secs = scan_start.elapsed().as_secs_f64();
@@ -506,13 +514,13 @@ fn main() -> ExitCode {
          ({:.1} MB/s, {threads} threads)",
         human_rate(bytes, secs)
     );
-    match write_err {
-        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(1),
-        Some(e) => {
-            eprintln!("log_sensor: cannot write output: {e}");
-            ExitCode::from(1)
-        }
-        None if !read_ok => ExitCode::from(1),
-        None => ExitCode::SUCCESS,
+    if !workers_ok || !pending.is_empty() {
+        eprintln!("log_sensor: a scanning thread failed; the output is incomplete");
+        return ExitCode::from(1);
+    }
+    if read_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
