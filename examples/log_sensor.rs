@@ -13,7 +13,8 @@
 //! - `--allow PATH`: an allowlist in any format; every entry is added as an allowlist entry.
 //! - `--format NAME`: the format of the `--intel`/`--allow` paths that follow it on the
 //!   command line, until the next `--format`; `--format auto` (the default) detects the
-//!   format from each file's content. An unknown name is an error (exit 2).
+//!   format from each file's content. An unknown name, or a `--format` with no path after it,
+//!   is an error (exit 2).
 //! - `--exact-domains`: domain indicators match the name only, not its subdomains.
 //! - `--threads N`: scanning threads (default: all cores). Output is the same for any N.
 //! - `--now RFC3339`: the time used for the indicators' validity windows (default: the wall
@@ -85,6 +86,8 @@ fn parse_args(argv: Vec<String>) -> Result<Option<Args>, String> {
         inputs: Vec::new(),
     };
     let mut format: Option<Format> = None;
+    // A --format with no --intel/--allow after it would silently do nothing.
+    let mut format_unused = false;
     let mut it = argv.into_iter();
     let mut only_inputs = false;
     while let Some(arg) = it.next() {
@@ -115,8 +118,12 @@ fn parse_args(argv: Vec<String>) -> Result<Option<Args>, String> {
                     format,
                     allow: name == "--allow",
                 });
+                format_unused = false;
             }
-            "--format" => format = common::parse_format(&value("a format name")?)?,
+            "--format" => {
+                format = common::parse_format(&value("a format name")?)?;
+                format_unused = true;
+            }
             "--exact-domains" => a.exact_domains = true,
             "--threads" => {
                 let v = value("a number")?;
@@ -136,6 +143,11 @@ fn parse_args(argv: Vec<String>) -> Result<Option<Args>, String> {
             }
             _ => return Err(format!("unknown option {arg:?}")),
         }
+    }
+    if format_unused {
+        return Err(
+            "--format applies to the --intel/--allow paths after it, and none follows".into(),
+        );
     }
     if !a.sources.iter().any(|s| !s.allow) {
         return Err("at least one --intel PATH is needed".into());

@@ -274,6 +274,7 @@ fn exit_codes() {
             "--now",
         ),
         (vec!["--format", "nope", "--intel", bl], "unknown format"),
+        (vec!["--intel", bl, "--format", "plain"], "none follows"),
         (vec!["--intel", "demo/intel/missing.txt"], "missing.txt"),
         (vec!["--allow", bl], "--intel"),
         (vec!["--intel", bl, "demo/logs/missing.log"], "missing.log"),
