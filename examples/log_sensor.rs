@@ -8,8 +8,9 @@
 //! ```
 //!
 //! Options:
-//! - `--intel PATH`: a feed file (`.gz` decompressed) or a directory (every regular file in
-//!   it, in name order). Repeatable; at least one is required.
+//! - `--intel PATH`: a feed file (`.gz` decompressed) or a directory: a MISP feed (with
+//!   `manifest.json`) or every regular file in it, in name order, as one feed
+//!   ([`linerate::feed::fs::load_path`]). Repeatable; at least one is required.
 //! - `--allow PATH`: an allowlist in any format; every entry is added as an allowlist entry.
 //! - `--format NAME`: the format of the `--intel`/`--allow` paths that follow it on the
 //!   command line, until the next `--format`; `--format auto` (the default) detects the

@@ -98,11 +98,18 @@ fn readme_args() -> Vec<String> {
         .collect()
 }
 
+/// The README's intel and allowlist arguments.
 const DEMO: &[&str] = &[
     "--intel",
     "demo/intel/blocklist.txt",
     "--intel",
     "demo/intel/c2.tsv",
+    "--intel",
+    "demo/intel/zeek.intel",
+    "--intel",
+    "demo/intel/stix-bundle.json",
+    "--intel",
+    "demo/intel/misp-event.json",
     "--allow",
     "demo/allow.txt",
 ];
@@ -116,6 +123,7 @@ fn readme_command_gives_the_golden_output() {
         "{args:?}"
     );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(args[..args.len() - 1], *DEMO, "README and DEMO agree");
     let o = run(&args, None);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let want = std::fs::read(root().join("demo/expected.jsonl")).unwrap();
@@ -410,16 +418,24 @@ fn directories_and_format_override() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let objs = lines(&o);
-    let srcs: Vec<&serde_json::Value> = objs.iter().map(|o| &o["sources"][0]).collect();
-    assert_eq!(srcs, ["a.txt", "b.txt"]);
+    // One feed named after the directory; the dotfile is passed over.
+    let got: Vec<(&str, &str)> = objs
+        .iter()
+        .map(|o| {
+            (
+                o["indicator"].as_str().unwrap(),
+                o["sources"][0].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, [("alpha-bad.com", "feeds"), ("beta-bad.com", "feeds")]);
     let err = stderr(&o);
-    // Load reports in file-name order, with the first skipped entry and its reason.
-    let (a, b) = (
-        err.find("a.txt (plain)").unwrap(),
-        err.find("b.txt (plain)").unwrap(),
+    assert!(
+        err.contains("intel: feeds (plain): 2 indicators (domain 2), 1 skipped"),
+        "{err}"
     );
-    assert!(a < b, "{err}");
-    assert!(err.contains("skipped line 2:"), "{err}");
+    // The first skipped entries are shown with their file, line and reason.
+    assert!(err.contains("skipped line 2: a.txt: invalid"), "{err}");
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -433,8 +449,14 @@ struct Live {
 
 impl Live {
     fn start(intel: &Path) -> Live {
+        Live::start_with(&[], intel)
+    }
+
+    fn start_with(args: &[&str], intel: &Path) -> Live {
         let mut child = Command::new(sensor())
-            .args(["--threads", "1", "--poll-ms", "50", "--intel"])
+            .args(["--threads", "1", "--poll-ms", "50"])
+            .args(args)
+            .arg("--intel")
             .arg(intel)
             .arg("-")
             .stdin(Stdio::piped())
@@ -551,66 +573,92 @@ fn hot_reload_switches_database_and_a_failed_reload_keeps_it() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// The demo intel in the other formats loads once those loaders exist (branch `feeds`).
 #[test]
-fn demo_intel_in_every_format() {
-    use linerate::feed::Format;
-    let formats = [
-        ("zeek", "demo/intel/zeek.intel"),
-        ("stix", "demo/intel/stix-bundle.json"),
-        ("misp", "demo/intel/misp-event.json"),
-    ];
-    let mut args: Vec<&str> = DEMO.to_vec();
-    let mut present = Vec::new();
-    for (name, path) in formats {
-        if Format::from_name(name).is_some() {
-            args.extend(["--intel", path]);
-            present.push(name);
-        } else {
-            println!("skipping the {name} demo feed: no {name:?} format on this branch yet");
-        }
+fn a_broken_feed_on_reload_keeps_the_old_database() {
+    let dir = tempdir("broken");
+    let intel = dir.join("intel.json");
+    let bundle = r#"{"type":"bundle","id":"bundle--0b7f1c9e-8c1a-4d5e-9f00-000000000001","objects":[
+        {"type":"indicator","spec_version":"2.1","id":"indicator--0b7f1c9e-8c1a-4d5e-9f00-000000000002",
+         "created":"2024-01-01T00:00:00Z","modified":"2024-01-01T00:00:00Z",
+         "pattern":"[domain-name:value = 'alpha-bad.com']","pattern_type":"stix",
+         "valid_from":"2024-01-01T00:00:00Z"}]}"#;
+    std::fs::write(&intel, bundle).unwrap();
+    let mut live = Live::start_with(&["--format", "stix"], &intel);
+    let first = live.feed_until("the first sighting", |_| true);
+    assert_eq!(first[0]["indicator"], "alpha-bad.com");
+    assert_eq!(
+        first[0]["refs"][0],
+        "indicator--0b7f1c9e-8c1a-4d5e-9f00-000000000002"
+    );
+
+    // A truncated rewrite: the reload fails and says why; alpha is still matched.
+    std::fs::write(&intel, &bundle[..bundle.len() / 2]).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !live.stderr_has("reload failed") {
+        assert!(Instant::now() < deadline, "no reload-failed message");
+        live.feed_until("a sighting", |_| true);
     }
-    if present.is_empty() {
-        return;
-    }
-    args.extend(["--now", "2024-05-01T00:00:00Z", "demo/logs/sample.log"]);
-    let o = run(&args, None);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let objs = lines(&o);
-    let seen = |ind: &str| objs.iter().any(|o| o["indicator"] == ind);
-    // Everything the plain feeds give is still there.
-    let golden = std::fs::read_to_string(root().join("demo/expected.jsonl")).unwrap();
-    for g in golden.lines() {
-        let g: serde_json::Value = serde_json::from_str(g).unwrap();
-        assert!(
-            objs.iter()
-                .any(|o| o["line"] == g["line"] && o["indicator"] == g["indicator"]),
-            "{g}"
-        );
-    }
-    if present.contains(&"zeek") {
-        assert!(seen("185.220.101.45") && seen("100.64.77.0/24") && seen("zeek-only-c2.top"));
-        // Zeek domains are exact: sub.zeek-only-c2.top gives no domain sighting.
-        assert!(!objs.iter().any(
-            |o| o["indicator"] == "zeek-only-c2.top" && o["observed"] == "sub.zeek-only-c2.top"
-        ));
-        assert!(seen("files.zeek-drop.cc/stage2.bin"));
-        // The empty-file md5 is allowlisted.
-        assert!(!seen("d41d8cd98f00b204e9800998ecf8427f"));
-    }
-    if present.contains(&"stix") {
-        assert!(seen("stix-only-phish.com") && seen("192.0.2.200"));
-        assert!(!seen("old-sinkhole.net"), "expired");
-        assert!(!seen("revoked-example.org"), "revoked");
-        assert!(objs.iter().any(|o| o["indicator"] == "stix-only-phish.com"
-            && o["refs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|r| r == "indicator--a932fcc6-e032-476c-826f-cb970a5a1ade")));
-    }
-    if present.contains(&"misp") {
-        assert!(seen("misp-only-payload.xyz") && seen("198.51.100.77:4444"));
-        assert!(seen("5d41402abc4b2a76b9719d911017c592"));
-    }
+    let marker = live.line;
+    let after = live.feed_until("a sighting after the failed reload", |v| {
+        v["line"].as_u64().unwrap() > marker
+    });
+    assert!(after.iter().all(|v| v["indicator"] == "alpha-bad.com"));
+    assert!(live.err.lock().unwrap().contains("intel.json"));
+
+    drop(live.child.stdin.take());
+    assert_eq!(live.child.wait().unwrap().code(), Some(0));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Each demo feed format gives its own sightings, with its provenance; `--now` decides which
+/// indicators are inside their validity window.
+#[test]
+fn demo_feeds_in_every_format_and_now() {
+    let scan = |now: &str| {
+        let mut args = DEMO.to_vec();
+        args.extend(["--now", now, "demo/logs/sample.log"]);
+        let o = run(&args, None);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        lines(&o)
+    };
+    let objs = scan("2024-05-01T00:00:00Z");
+    let seen = |ind: &str, src: &str| {
+        objs.iter().any(|o| {
+            o["indicator"] == ind && o["sources"].as_array().unwrap().iter().any(|s| s == src)
+        })
+    };
+    // Zeek intel: addresses, subnets, exact-only domains, URLs; the empty-file md5 is allowlisted.
+    assert!(seen("185.220.101.45", "zeek.intel") && seen("100.64.77.0/24", "zeek.intel"));
+    assert!(seen("zeek-only-c2.top", "demo-zeek"));
+    assert!(!objs.iter().any(|o| o["observed"] == "sub.zeek-only-c2.top"));
+    assert!(seen("files.zeek-drop.cc/stage2.bin", "zeek.intel"));
+    assert!(!objs
+        .iter()
+        .any(|o| o["indicator"] == "d41d8cd98f00b204e9800998ecf8427f"));
+    // STIX: OR patterns, file hashes, refs = the indicator id; expired and revoked: nothing.
+    assert!(
+        seen("stix-only-phish.com", "stix-bundle.json") && seen("192.0.2.200", "stix-bundle.json")
+    );
+    assert!(seen(
+        "a3c2f6ab8e2f0c5d7b1e9f4a6c8d0b2e4f6a8c0e2d4b6f8a0c2e4d6b8f0a2c4e",
+        "stix-bundle.json"
+    ));
+    assert!(objs.iter().any(|o| o["indicator"] == "stix-only-phish.com"
+        && o["refs"][0] == "indicator--a932fcc6-e032-476c-826f-cb970a5a1ade"));
+    assert!(!objs.iter().any(|o| o["indicator"] == "old-sinkhole.net"));
+    assert!(!objs.iter().any(|o| o["indicator"] == "revoked-example.org"));
+    // MISP: to_ids attributes, ip-dst|port as an endpoint, object attributes, refanged URL.
+    assert!(seen("misp-only-payload.xyz", "misp-event.json"));
+    assert!(seen("198.51.100.77:4444", "misp-event.json"));
+    assert!(seen("5d41402abc4b2a76b9719d911017c592", "misp-event.json"));
+    assert!(seen(
+        "misp-only-payload.xyz/gate.php?id=7",
+        "misp-event.json"
+    ));
+
+    // In 2020 the sinkhole indicator was live and the 2024 STIX indicators were not yet.
+    let old = scan("2020-06-01T00:00:00Z");
+    assert!(old.iter().any(|o| o["indicator"] == "old-sinkhole.net"));
+    assert!(!old.iter().any(|o| o["indicator"] == "stix-only-phish.com"));
+    assert!(old.iter().any(|o| o["indicator"] == "evil-updates.com"));
 }

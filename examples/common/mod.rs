@@ -7,7 +7,7 @@
 use linerate::feed::{self, Format, LoadOptions, LoadReport};
 use linerate::{Builder, Database, Sighting, Timestamp};
 use std::fmt::Write as _;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -58,18 +58,6 @@ impl LoadedIntel {
     }
 }
 
-/// Reads a file, decompressing it when its name ends in `.gz`.
-pub fn read_file(path: &Path) -> io::Result<Vec<u8>> {
-    let raw = std::fs::read(path)?;
-    if is_gz(path) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out)?;
-        Ok(out)
-    } else {
-        Ok(raw)
-    }
-}
-
 /// Whether `path`'s name ends in `.gz`.
 pub fn is_gz(path: &Path) -> bool {
     path.extension()
@@ -100,49 +88,33 @@ fn dir_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(v)
 }
 
-fn load_one(
-    path: &Path,
-    format: Option<Format>,
-    exact_domains: bool,
-) -> Result<feed::Loaded, String> {
-    let bytes = read_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut opts = LoadOptions::new(source_name(path));
-    opts.format = format;
-    opts.exact_domains = exact_domains;
-    feed::load(&bytes, &opts).map_err(|e| format!("cannot load {}: {e}", path.display()))
-}
-
-/// Loads every source into one database. A file or directory that cannot be read, a
-/// format that cannot be detected, a feed that cannot be parsed at all or a builder limit is
-/// an error (the message names the path); bad entries inside a feed are only reported.
+/// Loads every source into one database with [`feed::fs::load_path`] (source name: the
+/// file's or directory's name). A path that cannot be read, a format that cannot be detected,
+/// a feed that cannot be parsed at all (in a directory: when no file loads) or a builder limit
+/// is an error naming the path; bad entries inside a feed are only reported.
 ///
-/// Directories: every regular file in it, in name order, each as its own feed.
+/// A directory holding `manifest.json` is a MISP feed; any other directory loads each
+/// regular file in it in name order (documentation files passed over) as one feed.
 pub fn load_database(sources: &[IntelSource], exact_domains: bool) -> Result<LoadedIntel, String> {
     let mut b = Builder::new();
     let mut reports = Vec::new();
     for src in sources {
-        let meta = std::fs::metadata(&src.path)
-            .map_err(|e| format!("cannot read {}: {e}", src.path.display()))?;
-        let files = if meta.is_dir() {
-            dir_files(&src.path).map_err(|e| format!("cannot read {}: {e}", src.path.display()))?
-        } else {
-            vec![src.path.clone()]
-        };
-        for f in files {
-            let loaded = load_one(&f, src.format, exact_domains)?;
-            let add_err = |e: linerate::Error| format!("{}: {e}", f.display());
-            for i in loaded.indicators {
-                if src.allow {
-                    b.add_allow(i).map_err(add_err)?;
-                } else {
-                    b.add(i).map_err(add_err)?;
-                }
+        let mut opts = LoadOptions::new(source_name(&src.path));
+        opts.format = src.format;
+        opts.exact_domains = exact_domains;
+        let loaded = feed::fs::load_path(&src.path, &opts).map_err(|e| e.to_string())?;
+        let add_err = |e: linerate::Error| format!("{}: {e}", src.path.display());
+        for i in loaded.indicators {
+            if src.allow {
+                b.add_allow(i).map_err(add_err)?;
+            } else {
+                b.add(i).map_err(add_err)?;
             }
-            for a in loaded.allow {
-                b.add_allow(a).map_err(add_err)?;
-            }
-            reports.push((src.allow, loaded.report));
         }
+        for a in loaded.allow {
+            b.add_allow(a).map_err(add_err)?;
+        }
+        reports.push((src.allow, loaded.report));
     }
     let db = b
         .into_database()
