@@ -6,9 +6,12 @@
 //!         [--exact-domains] [--format NAME] [--now RFC3339] PCAP...
 //! ```
 //!
-//! `--intel` / `--allow` take a feed file (format detected from its content, `--format`
-//! overrides; `.gz` files are decompressed) or a directory (a MISP feed when it holds
-//! `manifest.json`, else every regular file in it, in name order). `--now` fixes the time
+//! `--intel` / `--allow` take a feed file (format detected from its content; `.gz` files are
+//! decompressed) or a directory (a MISP feed when it holds `manifest.json`, else every
+//! regular file in it, in name order). `--format NAME` applies to the `--intel` / `--allow`
+//! paths after it, until the next `--format` (`auto`: detect), as in log_sensor. Intel
+//! loading and the indicator fields of the output are shared with log_sensor
+//! (`examples/common`). `--now` fixes the time
 //! used for the indicators' validity windows; by default each packet's own timestamp is used.
 //! Link types: Ethernet (with VLAN, PPPoE, MPLS), Linux cooked v1/v2, raw IP, BSD loopback.
 //!
@@ -18,28 +21,27 @@
 //! A summary goes to stderr. Exit status: 0 after a complete run, 2 on bad arguments, an
 //! intel source that cannot be loaded, or a capture that cannot be read.
 
-use linerate::feed::{self, Format, LoadOptions, LoadReport};
+#[path = "common/mod.rs"]
+mod common;
+
+use common::IntelSource;
 use linerate::scan::packet::observed;
-use linerate::{Builder, Database, Flow, Kind, LinkType, Scratch, Sighting, Timestamp, Value};
+use linerate::{Database, Flow, Kind, LinkType, Scratch, Sighting, Timestamp, Value};
 use pcap_parser::{Block, PcapBlockOwned, PcapError};
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 const USAGE: &str = "usage: pcap_sensor --intel PATH [--intel PATH]... [--allow PATH]... \
-[--exact-domains] [--format NAME] [--now RFC3339] PCAP...";
+[--format NAME] [--exact-domains] [--now RFC3339] PCAP...";
 
 /// Parsed command line.
 #[derive(Debug, Default)]
 pub struct Args {
-    /// Indicator feeds.
-    pub intel: Vec<PathBuf>,
-    /// Allowlist feeds.
-    pub allow: Vec<PathBuf>,
+    /// Indicator feeds and allowlists, in command-line order.
+    pub sources: Vec<IntelSource>,
     /// Load domains exact-only.
     pub exact_domains: bool,
-    /// Feed format override.
-    pub format: Option<Format>,
     /// Fixed scan time.
     pub now: Option<Timestamp>,
     /// Captures to replay.
@@ -49,6 +51,8 @@ pub struct Args {
 /// Parses the arguments after the program name.
 pub fn parse_args(argv: &[String]) -> Result<Args, String> {
     let mut a = Args::default();
+    let mut format = None;
+    let mut format_unused = false;
     let mut it = argv.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -57,68 +61,37 @@ pub fn parse_args(argv: &[String]) -> Result<Args, String> {
                 .ok_or_else(|| format!("{name} needs a value"))
         };
         match arg.as_str() {
-            "--intel" => a.intel.push(value("--intel")?.into()),
-            "--allow" => a.allow.push(value("--allow")?.into()),
-            "--exact-domains" => a.exact_domains = true,
+            "--intel" | "--allow" => {
+                a.sources.push(IntelSource {
+                    path: value(arg)?.into(),
+                    format,
+                    allow: arg == "--allow",
+                });
+                format_unused = false;
+            }
             "--format" => {
-                let v = value("--format")?;
-                let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
-                a.format = Some(Format::from_name(&v).ok_or_else(|| {
-                    format!("unknown format {v:?} (known: {})", names.join(", "))
-                })?);
+                format = common::parse_format(&value("--format")?)?;
+                format_unused = true;
             }
-            "--now" => {
-                let v = value("--now")?;
-                a.now = Some(Timestamp::parse_rfc3339(&v).map_err(|e| e.to_string())?);
-            }
+            "--exact-domains" => a.exact_domains = true,
+            "--now" => a.now = Some(common::parse_now(&value("--now")?)?),
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with('-') && s.len() > 1 => return Err(format!("unknown option {s}")),
             s => a.pcaps.push(s.into()),
         }
     }
-    if a.intel.is_empty() {
+    if format_unused {
+        return Err(
+            "--format applies to the --intel/--allow paths after it, and none follows".into(),
+        );
+    }
+    if !a.sources.iter().any(|s| !s.allow) {
         return Err("at least one --intel PATH is needed".into());
     }
     if a.pcaps.is_empty() {
         return Err("no capture file given".into());
     }
     Ok(a)
-}
-
-/// The source name recorded for a feed: its file (or directory) name.
-fn source_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
-}
-
-/// Loads every `--intel` and `--allow` source into a database (files and directories via
-/// [`feed::fs::load_path`]); the reports are returned for
-/// the summary. An unreadable or unparseable source is an error.
-pub fn load_intel(a: &Args) -> Result<(Database, Vec<LoadReport>), String> {
-    let mut b = Builder::new();
-    let mut reports = Vec::new();
-    for (paths, allow) in [(&a.intel, false), (&a.allow, true)] {
-        for path in paths {
-            let mut opts = LoadOptions::new(source_name(path));
-            opts.exact_domains = a.exact_domains;
-            opts.format = a.format;
-            let loaded = feed::fs::load_path(path, &opts).map_err(|e| e.to_string())?;
-            let mut report = loaded.report.clone();
-            if allow {
-                report.allow += loaded.indicators.len();
-                for i in loaded.indicators.into_iter().chain(loaded.allow) {
-                    b.add_allow(i).map_err(|e| e.to_string())?;
-                }
-            } else {
-                loaded.add_to(&mut b).map_err(|e| e.to_string())?;
-            }
-            reports.push(report);
-        }
-    }
-    let db = b.into_database().map_err(|e| e.to_string())?;
-    Ok((db, reports))
 }
 
 /// One captured frame.
@@ -260,78 +233,42 @@ pub fn rfc3339(secs: i64, nanos: u32) -> String {
     format!("{}.{:06}Z", s.trim_end_matches('Z'), nanos / 1000)
 }
 
-/// One output line (SPEC §6), fields in the specified order.
-#[derive(serde::Serialize, Debug)]
-pub struct Record<'a> {
-    /// Capture path.
-    pub input: &'a str,
-    /// 1-based frame number.
-    pub frame: u64,
-    /// Packet time, RFC 3339.
-    pub ts: String,
-    /// Source address.
-    pub src: String,
-    /// Source port.
-    pub sport: Option<u16>,
-    /// Destination address.
-    pub dst: String,
-    /// Destination port.
-    pub dport: Option<u16>,
-    /// `"tcp"`, `"udp"` or the protocol number.
-    pub proto: serde_json::Value,
-    /// Where it was observed.
-    #[serde(rename = "where")]
-    pub where_seen: &'static str,
-    /// The observation as seen.
-    pub observed: String,
-    /// Indicator kind.
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    /// Normalized indicator value.
-    pub indicator: String,
-    /// Feed names.
-    pub sources: &'a [String],
-    /// References.
-    pub refs: &'a [String],
-}
-
-/// The record of one sighting.
-pub fn record<'a>(
-    db: &'a Database,
-    input: &'a str,
+/// Appends the JSON line of one sighting (SPEC §6, fields in its order) to `out`.
+pub fn json_line(
+    out: &mut Vec<u8>,
+    db: &Database,
+    input: &str,
     fr: &Frame<'_>,
     link: LinkType,
     s: &Sighting,
     flow: &Flow,
-) -> Record<'a> {
+) {
     let ind = db.indicator(s.indicator);
     let port_specific = ind.as_ref().is_some_and(|i| {
         i.kind() == Kind::Ip && matches!(i.to_value(), Value::Ip { port: Some(_), .. })
     });
-    let proto = match flow.proto {
-        6 => serde_json::json!("tcp"),
-        17 => serde_json::json!("udp"),
-        n => serde_json::json!(n),
-    };
-    Record {
-        input,
-        frame: fr.number,
-        ts: rfc3339(fr.secs, fr.nanos),
-        src: flow.src.to_string(),
-        sport: flow.sport,
-        dst: flow.dst.to_string(),
-        dport: flow.dport,
-        proto,
-        where_seen: s.where_seen.as_str(),
-        observed: observed(fr.data, link, s, port_specific),
-        kind: s.kind.as_str(),
-        indicator: ind
-            .as_ref()
-            .map(|i| i.value.to_string())
-            .unwrap_or_default(),
-        sources: ind.as_ref().map_or(&[][..], |i| &i.meta.sources[..]),
-        refs: ind.as_ref().map_or(&[][..], |i| &i.meta.refs[..]),
+    let port = |p: Option<u16>| p.map_or_else(|| "null".to_string(), |p| p.to_string());
+    out.push(b'{');
+    common::json_field_str(out, "input", input);
+    let _ = write!(out, ",\"frame\":{},", fr.number);
+    common::json_field_str(out, "ts", &rfc3339(fr.secs, fr.nanos));
+    out.push(b',');
+    common::json_field_str(out, "src", &flow.src.to_string());
+    let _ = write!(out, ",\"sport\":{},", port(flow.sport));
+    common::json_field_str(out, "dst", &flow.dst.to_string());
+    let _ = write!(out, ",\"dport\":{},", port(flow.dport));
+    match flow.proto {
+        6 => out.extend_from_slice(b"\"proto\":\"tcp\","),
+        17 => out.extend_from_slice(b"\"proto\":\"udp\","),
+        n => {
+            let _ = write!(out, "\"proto\":{n},");
+        }
     }
+    common::json_field_str(out, "where", s.where_seen.as_str());
+    out.push(b',');
+    let seen = observed(fr.data, link, s, port_specific);
+    common::json_sighting_tail(out, seen.as_bytes(), s, db);
+    out.extend_from_slice(b"}\n");
 }
 
 /// Counters for the summary.
@@ -360,6 +297,7 @@ pub fn replay<R: Read>(
 ) -> Result<CaptureInfo, String> {
     let mut scratch = Scratch::new();
     let mut write_err = None;
+    let mut line = Vec::new();
     let info = read_capture(capture, |fr| {
         t.frames += 1;
         t.bytes += fr.data.len() as u64;
@@ -370,11 +308,9 @@ pub fn replay<R: Read>(
         let now = a.now.unwrap_or(Timestamp(fr.secs));
         let err = db.scan_packet(fr.data, link, &mut scratch, now, |s, flow| {
             t.sightings += 1;
-            let rec = record(db, input, fr, link, s, flow);
-            let res = serde_json::to_writer(&mut *out, &rec)
-                .map_err(std::io::Error::from)
-                .and_then(|()| out.write_all(b"\n"));
-            if let Err(e) = res {
+            line.clear();
+            json_line(&mut line, db, input, fr, link, s, flow);
+            if let Err(e) = out.write_all(&line) {
                 write_err.get_or_insert(e);
             }
         });
@@ -399,26 +335,20 @@ pub fn run(argv: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         }
     };
     let t0 = Instant::now();
-    let (db, reports) = match load_intel(&a) {
+    let intel = match common::load_database(&a.sources, a.exact_domains) {
         Ok(x) => x,
         Err(m) => {
             let _ = writeln!(err, "pcap_sensor: cannot load intel: {m}");
             return 2;
         }
     };
-    for r in &reports {
-        let _ = writeln!(err, "intel: {r}");
-        for s in r.skipped.iter().take(5) {
-            let _ = writeln!(err, "  skipped: {s}");
-        }
-    }
     let _ = writeln!(
         err,
-        "database: {} indicators, {} allowlist entries, built in {:.2?}",
-        db.len(),
-        db.allow_len(),
-        t0.elapsed()
+        "pcap_sensor: loaded in {:.2?}\n{}",
+        t0.elapsed(),
+        intel.describe(5)
     );
+    let db = intel.db;
     let mut t = Totals::default();
     let mut status = 0;
     let t1 = Instant::now();

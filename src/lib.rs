@@ -43,10 +43,12 @@ pub mod error;
 pub mod feed;
 pub mod indicator;
 pub mod scan;
+pub mod shared;
 pub mod time;
 
 pub use compile::{Builder, Database, IndicatorId, IndicatorRef, Limits};
 pub use error::{Error, ErrorKind};
 pub use indicator::{Indicator, Kind, Meta, Tlp, Value};
 pub use scan::{DecodeError, Flow, LinkType, Scratch, Sighting, Span, Where};
+pub use shared::{DatabaseGuard, SharedDatabase};
 pub use time::Timestamp;

@@ -705,6 +705,20 @@ fn sensor_json_contract() {
         ),
         2
     );
+    let i = intel.to_str().unwrap();
+    let c = pcap.to_str().unwrap();
+    assert_eq!(run(&["--format", "bogus", "--intel", i, c], &mut sink), 2);
+    assert_eq!(run(&["--intel", i, "--format", "plain", c], &mut sink), 2);
+    assert_eq!(run(&["--allow", i, c], &mut sink), 2);
+    // The format given applies: the plain list read as Zeek intel has no header.
+    assert_eq!(run(&["--format", "zeek", "--intel", i, c], &mut sink), 2);
+    assert_eq!(
+        run(
+            &["--format", "plain", "--intel", i, "--allow", i, c],
+            &mut sink
+        ),
+        0
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
