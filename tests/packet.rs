@@ -965,3 +965,59 @@ proptest! {
         });
     }
 }
+
+#[test]
+fn observed_text_for_reports() {
+    use linerate::scan::packet::observed;
+    let db = db();
+    let texts = |f: &[u8], link: LinkType| {
+        let mut v = Vec::new();
+        db.scan_packet(f, link, &mut Scratch::new(), Timestamp(0), |s, _| {
+            let port = matches!(
+                db.indicator(s.indicator).unwrap().to_value(),
+                Value::Ip { port: Some(_), .. }
+            );
+            v.push((s.where_seen, observed(f, link, s, port)));
+        });
+        v
+    };
+    // DNS over TCP, second question compressed: the name as sent (case kept), dotted.
+    let mut m = dns_query(&["WWW.Evil.COM"]);
+    m[5] = 2;
+    m.extend_from_slice(&[4, b'M', b'a', b'i', b'l', 0xc0, 16, 0, 1, 0, 1]);
+    let mut seg = be(m.len() as u16).to_vec();
+    seg.extend_from_slice(&m);
+    let f = eth(0x0800, &ipv4(6, &tcp(40000, 53, &seg)));
+    assert_eq!(
+        texts(&f, LinkType::Ethernet),
+        [
+            (Where::IpDst, "10.0.0.2:53".to_string()),
+            (Where::DnsQuery, "WWW.Evil.COM".to_string()),
+            (Where::DnsQuery, "Mail.Evil.COM".to_string()),
+        ]
+    );
+    // IPv6 with a port in brackets, TLS name and HTTP spans as captured.
+    let f = ipv6(
+        v6("2001:db8::5"),
+        v6("fe80::1"),
+        &[],
+        6,
+        &tcp(1, 443, &client_hello(b"X.Evil.com")),
+    );
+    assert_eq!(
+        texts(&f, LinkType::RawIp),
+        [
+            (Where::IpSrc, "2001:db8::5".to_string()),
+            (Where::TlsSni, "X.Evil.com".to_string())
+        ]
+    );
+    let f = http_frame(b"GET /path?q=1 HTTP/1.1\r\nHost: Evil.com\r\n\r\n", 80);
+    assert_eq!(
+        texts(&f, LinkType::Ethernet),
+        [
+            (Where::IpDst, "203.0.113.9".to_string()),
+            (Where::HttpUrl, "/path?q=1".to_string()),
+            (Where::HttpHost, "Evil.com".to_string())
+        ]
+    );
+}
