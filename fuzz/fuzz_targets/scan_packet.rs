@@ -1,8 +1,6 @@
 //! Packet scan (`Database::scan_packet`) over the fixed mixed database, on arbitrary frames
 //! of every link type. The first byte picks the link type and the time. Beyond "no panic":
 //! spans lie inside the frame and sightings come in order of position.
-//!
-//! Built only with `--features packets` (the packet scanner lands from the `packets` branch).
 
 #![no_main]
 

@@ -41,4 +41,28 @@ for root in ['../../shared/formats-cases', '/work/shared/formats-cases', '../../
             body = open(p, 'rb').read()[:64 << 10]
             put('corpus/feed_load', b'\x00' + body)
         break
+# Feed fixtures: once with the format detected (0) and once per forced format index.
+for p in glob.glob('../tests/fixtures/feeds/**/*', recursive=True):
+    if os.path.isfile(p):
+        body = open(p, 'rb').read()[:64 << 10]
+        for sel in range(0, 20):
+            put('corpus/feed_load', bytes([sel]) + body)
+# (pcap fixtures: see the end of this file)
 put('corpus/feed_load', b'\x00# list\nevil.com\n10.0.0.0/8\nsha256\te3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n')
+
+# Frames of the pcap fixtures, prefixed with the scan_packet target's link selector.
+import struct
+LINKS = [1, 1, 101, 113, 276, 0, 108, 9, 228, 229]
+for p in glob.glob('../tests/fixtures/packets/*.pcap'):
+    d = open(p, 'rb').read()
+    if len(d) < 24:
+        continue
+    e = '<' if d[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+    lt = struct.unpack(e + 'I', d[20:24])[0] & 0xffff
+    if lt not in LINKS:
+        continue
+    off = 24
+    while off + 16 <= len(d):
+        incl = struct.unpack(e + 'I', d[off + 8:off + 12])[0]
+        put('corpus/scan_packet', bytes([LINKS.index(lt)]) + d[off + 16:off + 16 + incl])
+        off += 16 + incl
