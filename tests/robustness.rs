@@ -291,7 +291,7 @@ fn min_time(mut f: impl FnMut()) -> Duration {
         .unwrap_or_default()
 }
 
-/// For every hostile shape, a line of n = 256 KiB and one of 4n: the sightings are exactly
+/// For every hostile shape, a line of n = 128 KiB and one of 4n: the sightings are exactly
 /// 4 times as many (counted), the bytes allocated by a fresh scratch at most 4 times as
 /// many plus a constant (the automaton caches, which do not depend on the line), and the
 /// allocation count grows by a few doublings at most. Time: 4n must take less than 10 times
@@ -299,7 +299,7 @@ fn min_time(mut f: impl FnMut()) -> Duration {
 #[test]
 fn work_is_linear_in_the_line() {
     let db = common::database();
-    let n = 256 << 10;
+    let n = 128 << 10;
     for (name, piece, per_piece) in shapes() {
         let small = repeat(&piece, n);
         let big = small.repeat(4);
@@ -327,7 +327,7 @@ fn work_is_linear_in_the_line() {
         // Alternate the two sizes so that a busy machine slows both alike; keep the fastest.
         let mut scratch = Scratch::new();
         let (mut ts, mut tb) = (Duration::MAX, Duration::MAX);
-        for _ in 0..4 {
+        for _ in 0..2 {
             ts = ts.min(min_time(|| {
                 count_hits(&db, &mut scratch, &small, NOW);
             }));
@@ -604,7 +604,7 @@ fn colliding_names(count: usize, bits: u32, h: fn(&[u8]) -> u64, salt: &str) -> 
     let mut i = 0u64;
     while out.len() < count {
         name.clear();
-        let _ = write!(name, "{salt}{i:x}.example.com");
+        let _ = write!(name, "{salt}{i:x}.co");
         if h(name.as_bytes()) & mask == 0 {
             out.push(name.clone());
         }
@@ -616,12 +616,7 @@ fn colliding_names(count: usize, bits: u32, h: fn(&[u8]) -> u64, salt: &str) -> 
 fn random_names(count: usize, salt: &str) -> Vec<String> {
     // Same shape and lengths as the crafted names, but no chosen hashes.
     (0..count as u64)
-        .map(|i| {
-            format!(
-                "{salt}{:x}.example.com",
-                i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 36
-            )
-        })
+        .map(|i| format!("{salt}{:x}.co", i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 36))
         .collect()
 }
 
@@ -637,9 +632,14 @@ fn domain_db(names: &[String]) -> Database {
 /// Time to build a database of `names` and to scan lines naming each of them (every name a
 /// hit, so every lookup reaches the hash table past the Bloom filter).
 fn build_and_lookup(names: &[String]) -> (Duration, Duration, usize) {
-    let t = Instant::now();
-    let db = domain_db(names);
-    let build = t.elapsed();
+    let mut build = Duration::MAX;
+    let mut db = None;
+    for _ in 0..2 {
+        let t = Instant::now();
+        db = Some(domain_db(names));
+        build = build.min(t.elapsed());
+    }
+    let db = db.unwrap_or_default();
     let lines: Vec<String> = names.chunks(64).map(|c| c.join(" ")).collect();
     let mut scratch = Scratch::new();
     let mut n = 0;
@@ -659,20 +659,29 @@ fn build_and_lookup(names: &[String]) -> (Duration, Duration, usize) {
 /// they spread like any names: building a database of them and looking each one up takes
 /// less than 3 times as long as for ordinary names of the same shape. The lookups are all
 /// hits, so each one gets past the Bloom filter to the hash table. Timing is the only
-/// measure the public API offers here; hence the generous ratio.
+/// measure the public API offers here; hence the generous ratio. Checked to fail: with the
+/// tables' hasher switched to `foldhash::fast::FixedState` (seed 0), building the crafted
+/// names took 8.5 times as long as ordinary ones and looking them up 2.9 times (debug).
 #[test]
 fn keys_colliding_under_a_fixed_hash_do_not_degrade_lookups() {
     let n = 4096;
     let plain = random_names(n, "r");
-    let (pb, pl, ph) = build_and_lookup(&plain);
-    assert_eq!(ph, n);
     for (what, h) in [
         ("FNV-1a", fnv1a as fn(&[u8]) -> u64),
         ("fixed-seed foldhash", foldhash_fixed),
     ] {
         let crafted = colliding_names(n, 13, h, "c");
-        let (cb, cl, ch) = build_and_lookup(&crafted);
-        assert_eq!(ch, n, "{what}");
+        // Alternate ordinary and crafted runs so that machine load hits both; keep minima.
+        let (mut pb, mut pl, mut cb, mut cl) =
+            (Duration::MAX, Duration::MAX, Duration::MAX, Duration::MAX);
+        for _ in 0..2 {
+            let (b, l, ph) = build_and_lookup(&plain);
+            assert_eq!(ph, n);
+            (pb, pl) = (pb.min(b), pl.min(l));
+            let (b, l, ch) = build_and_lookup(&crafted);
+            assert_eq!(ch, n, "{what}");
+            (cb, cl) = (cb.min(b), cl.min(l));
+        }
         eprintln!("{what}: build {cb:?} vs {pb:?}, lookups {cl:?} vs {pl:?}");
         assert!(
             cl < pl * 3 + Duration::from_millis(20),
