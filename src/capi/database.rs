@@ -1,0 +1,269 @@
+//! `lr_database`: a compiled database (reference-counted) and its indicator metadata.
+
+use super::{guard, lr_kind, lr_result, write_opt, LR_FLAG_EXACT, LR_FLAG_NOCASE};
+use crate::compile::{Database, IndicatorId};
+use crate::indicator::{Indicator, Value};
+use std::ffi::c_char;
+use std::sync::Arc;
+
+/// A compiled, immutable database. Thread-safe: any number of threads may scan with it at
+/// once (each with its own `lr_scratch`). Reference-counted: `lr_builder_compile`,
+/// `lr_database_clone` and `lr_shared_acquire` each hand out one reference, which the caller
+/// releases with `lr_database_free`.
+pub struct lr_database {
+    pub(crate) db: Database,
+}
+
+/// Metadata of one indicator (`lr_database_indicator`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct lr_indicator {
+    /// The kind.
+    pub kind: lr_kind,
+    /// `LR_FLAG_EXACT` for an exact-only domain, `LR_FLAG_NOCASE` for a case-insensitive literal.
+    pub flags: u32,
+    /// No sighting before this time (Unix seconds); 0 = no lower bound.
+    pub valid_from: i64,
+    /// No sighting at or after this time (Unix seconds); 0 = no upper bound.
+    pub valid_until: i64,
+    /// Length in bytes of the normalized value text (without a NUL): a buffer of
+    /// `value_len + 1` bytes holds it (`lr_database_indicator_value`).
+    pub value_len: usize,
+    /// Number of sources (`lr_database_indicator_source`).
+    pub source_count: usize,
+    /// Number of references (`lr_database_indicator_ref`).
+    pub ref_count: usize,
+}
+
+/// The database behind a C pointer.
+///
+/// # Safety
+/// `db` must be NULL or a live reference from this API.
+pub(crate) unsafe fn db_ref<'a>(db: *const lr_database) -> Result<&'a lr_database, lr_result> {
+    // SAFETY: NULL or a pointer from Arc::into_raw whose reference the caller still holds.
+    unsafe { db.as_ref() }.ok_or(lr_result::LR_NULL_ARGUMENT)
+}
+
+/// Hands out one new reference to `db` as a C pointer.
+pub(crate) fn into_c(db: Arc<lr_database>) -> *const lr_database {
+    Arc::into_raw(db)
+}
+
+/// Releases one reference to a database (NULL is ignored). The database is freed with its
+/// last reference; scans running on other references are unaffected.
+///
+/// # Safety
+/// `database` must be NULL or a reference from this API not yet released; it must not be
+/// used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn lr_database_free(database: *const lr_database) {
+    let _ = guard(|| {
+        if !database.is_null() {
+            // SAFETY: the pointer came from Arc::into_raw and this reference is released once.
+            drop(unsafe { Arc::from_raw(database) });
+        }
+        lr_result::LR_OK
+    });
+}
+
+/// Writes a new reference to the same database to `*database_out` (release both with
+/// `lr_database_free`).
+///
+/// # Safety
+/// `database` NULL or a live reference; `database_out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn lr_database_clone(
+    database: *const lr_database,
+    database_out: *mut *const lr_database,
+) -> lr_result {
+    guard(|| {
+        if database.is_null() || database_out.is_null() {
+            return lr_result::LR_NULL_ARGUMENT;
+        }
+        // SAFETY: `database` is a live Arc::into_raw pointer (caller's contract): adding a
+        // strong count hands out one more reference, released by lr_database_free.
+        unsafe { Arc::increment_strong_count(database) };
+        // SAFETY: checked non-null; writable by the caller's contract.
+        unsafe { write_opt(database_out, database) };
+        lr_result::LR_OK
+    })
+}
+
+/// Number of indicators (ids are `0 .. count`), into `*count_out`.
+///
+/// # Safety
+/// `database` NULL or a live reference; `count_out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn lr_database_count(
+    database: *const lr_database,
+    count_out: *mut usize,
+) -> lr_result {
+    guard(|| {
+        // SAFETY: NULL or live (caller's contract).
+        let d = super::tri!(unsafe { db_ref(database) });
+        if count_out.is_null() {
+            return lr_result::LR_NULL_ARGUMENT;
+        }
+        // SAFETY: checked non-null; writable by the caller's contract.
+        unsafe { write_opt(count_out, d.db.len()) };
+        lr_result::LR_OK
+    })
+}
+
+/// # Safety
+/// `database` NULL or a live reference.
+unsafe fn indicator<'a>(database: *const lr_database, id: u32) -> Result<&'a Indicator, lr_result> {
+    // SAFETY: forwarded contract.
+    let d = unsafe { db_ref(database) }?;
+    d.db.indicator(IndicatorId(id))
+        .ok_or(lr_result::LR_NOT_FOUND)
+}
+
+/// Writes the metadata of indicator `id` to `*indicator_out`. `LR_NOT_FOUND` when there is no
+/// such id.
+///
+/// # Safety
+/// `database` NULL or a live reference; `indicator_out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn lr_database_indicator(
+    database: *const lr_database,
+    id: u32,
+    indicator_out: *mut lr_indicator,
+) -> lr_result {
+    guard(|| {
+        // SAFETY: NULL or live (caller's contract).
+        let ind = super::tri!(unsafe { indicator(database, id) });
+        if indicator_out.is_null() {
+            return lr_result::LR_NULL_ARGUMENT;
+        }
+        let mut flags = 0;
+        if ind.exact {
+            flags |= LR_FLAG_EXACT;
+        }
+        if let Value::Literal { nocase: true, .. } = ind.value {
+            flags |= LR_FLAG_NOCASE;
+        }
+        let info = lr_indicator {
+            kind: ind.kind().into(),
+            flags,
+            valid_from: ind.meta.valid_from.map_or(0, |t| t.0),
+            valid_until: ind.meta.valid_until.map_or(0, |t| t.0),
+            value_len: ind.value.to_string().len(),
+            source_count: ind.meta.sources.len(),
+            ref_count: ind.meta.refs.len(),
+        };
+        // SAFETY: checked non-null; writable by the caller's contract.
+        unsafe { write_opt(indicator_out, info) };
+        lr_result::LR_OK
+    })
+}
+
+/// Copies the normalized value of indicator `id` (what the sensors print as `indicator`:
+/// `10.0.0.0/8`, `evil.com`, a lowercase hex digest...) into `buf`, NUL-terminated, and its
+/// length (without the NUL) to `*len_out`. UTF-8; it contains a NUL byte only when a literal
+/// does, so prefer the length.
+///
+/// With `buf` NULL and `capacity` 0 it only writes the length. `LR_INSUFFICIENT_BUFFER` (and
+/// nothing written) when `capacity < length + 1`.
+///
+/// # Safety
+/// `database` NULL or a live reference; `buf` NULL or writable for `capacity` bytes;
+/// `len_out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn lr_database_indicator_value(
+    database: *const lr_database,
+    id: u32,
+    buf: *mut c_char,
+    capacity: usize,
+    len_out: *mut usize,
+) -> lr_result {
+    guard(|| {
+        // SAFETY: NULL or live (caller's contract).
+        let ind = super::tri!(unsafe { indicator(database, id) });
+        if len_out.is_null() || (buf.is_null() && capacity != 0) {
+            return lr_result::LR_NULL_ARGUMENT;
+        }
+        let text = ind.value.to_string();
+        if !buf.is_null() {
+            if capacity <= text.len() {
+                return lr_result::LR_INSUFFICIENT_BUFFER;
+            }
+            // SAFETY: `buf` is writable for `capacity > text.len()` bytes (caller's contract)
+            // and cannot overlap `text`, which was just allocated.
+            unsafe {
+                std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), text.len());
+                buf.add(text.len()).write(0);
+            }
+        }
+        // SAFETY: checked non-null; writable by the caller's contract.
+        unsafe { write_opt(len_out, text.len()) };
+        lr_result::LR_OK
+    })
+}
+
+/// Shared body of the source / ref getters.
+///
+/// # Safety
+/// As for `lr_database_indicator_source`.
+unsafe fn lend(
+    database: *const lr_database,
+    id: u32,
+    index: usize,
+    pick: fn(&Indicator) -> &[String],
+    ptr_out: *mut *const c_char,
+    len_out: *mut usize,
+) -> lr_result {
+    guard(|| {
+        // SAFETY: NULL or live (caller's contract).
+        let ind = super::tri!(unsafe { indicator(database, id) });
+        if ptr_out.is_null() || len_out.is_null() {
+            return lr_result::LR_NULL_ARGUMENT;
+        }
+        let Some(s) = pick(ind).get(index) else {
+            return lr_result::LR_NOT_FOUND;
+        };
+        // SAFETY: both checked non-null; writable by the caller's contract. The string lives
+        // in the immutable database, so the lent pointer stays valid while it lives.
+        unsafe {
+            write_opt(ptr_out, s.as_ptr().cast::<c_char>());
+            write_opt(len_out, s.len());
+        }
+        lr_result::LR_OK
+    })
+}
+
+/// Lends source number `index` (0-based, below `lr_indicator.source_count`) of indicator
+/// `id`: `*ptr_out` points to `*len_out` bytes of UTF-8, **not NUL-terminated**, valid while
+/// the database lives (while any reference to it is held). `LR_NOT_FOUND` for a bad id or
+/// index.
+///
+/// # Safety
+/// `database` NULL or a live reference; `ptr_out`, `len_out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn lr_database_indicator_source(
+    database: *const lr_database,
+    id: u32,
+    index: usize,
+    ptr_out: *mut *const c_char,
+    len_out: *mut usize,
+) -> lr_result {
+    // SAFETY: forwarded contract.
+    unsafe { lend(database, id, index, |i| &i.meta.sources, ptr_out, len_out) }
+}
+
+/// Lends reference number `index` (0-based, below `lr_indicator.ref_count`) of indicator
+/// `id`, as `lr_database_indicator_source` does.
+///
+/// # Safety
+/// `database` NULL or a live reference; `ptr_out`, `len_out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn lr_database_indicator_ref(
+    database: *const lr_database,
+    id: u32,
+    index: usize,
+    ptr_out: *mut *const c_char,
+    len_out: *mut usize,
+) -> lr_result {
+    // SAFETY: forwarded contract.
+    unsafe { lend(database, id, index, |i| &i.meta.refs, ptr_out, len_out) }
+}
