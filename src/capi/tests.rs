@@ -1,2 +1,772 @@
+//! Rust-side tests of the FFI functions: codes, messages, NULL handling, out-params left
+//! untouched on failure, and agreement with the Rust API. (The C side is exercised by
+//! `tests/capi.rs`, which compiles and runs the programs in `examples/c/`.)
+
+use super::*;
+use crate::{Builder, Indicator, Kind, Scratch, Timestamp};
+use std::ffi::{c_int, c_void, CStr};
+use std::ptr::{null, null_mut};
+
+use lr_result::*;
+
+fn cstr(p: *const c_char) -> String {
+    assert!(!p.is_null());
+    // SAFETY: the API returns NUL-terminated strings.
+    unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_string()
+}
+
+struct B(*mut lr_builder);
+
+impl B {
+    fn new() -> B {
+        let mut p = null_mut();
+        // SAFETY: valid out-pointer.
+        assert_eq!(unsafe { lr_builder_new(&mut p) }, LR_OK);
+        assert!(!p.is_null());
+        B(p)
+    }
+    fn add(&self, kind: lr_kind, v: &str, meta: Option<&lr_meta>) -> (lr_result, u32) {
+        let mut id = u32::MAX;
+        let m = meta.map_or(null(), |m| m as *const lr_meta);
+        // SAFETY: live builder, valid value bytes, meta and out-pointer.
+        let r =
+            unsafe { lr_builder_add(self.0, kind as u32, v.as_ptr().cast(), v.len(), m, &mut id) };
+        (r, id)
+    }
+    fn error(&self) -> String {
+        // SAFETY: live builder.
+        cstr(unsafe { lr_builder_last_error(self.0) })
+    }
+    fn compile(&self) -> Db {
+        let mut d = null();
+        // SAFETY: live builder, valid out-pointer.
+        assert_eq!(
+            unsafe { lr_builder_compile(self.0, &mut d) },
+            LR_OK,
+            "{}",
+            self.error()
+        );
+        Db(d)
+    }
+}
+
+impl Drop for B {
+    fn drop(&mut self) {
+        // SAFETY: from lr_builder_new, freed once.
+        unsafe { lr_builder_free(self.0) }
+    }
+}
+
+struct Db(*const lr_database);
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        // SAFETY: one reference, released once.
+        unsafe { lr_database_free(self.0) }
+    }
+}
+
+fn meta(source: &CStr, reference: Option<&CStr>) -> lr_meta {
+    lr_meta {
+        source: source.as_ptr(),
+        reference: reference.map_or(null(), CStr::as_ptr),
+        flags: 0,
+        valid_from: 0,
+        valid_until: 0,
+    }
+}
+
+unsafe extern "C" fn collect(s: *const lr_sighting, ud: *mut c_void) -> c_int {
+    // SAFETY: the scanner passes a valid sighting and our Vec as userdata.
+    unsafe { (*ud.cast::<Vec<lr_sighting>>()).push(*s) };
+    0
+}
+
+unsafe extern "C" fn stop_first(s: *const lr_sighting, ud: *mut c_void) -> c_int {
+    // SAFETY: as in `collect`.
+    unsafe { (*ud.cast::<Vec<lr_sighting>>()).push(*s) };
+    1
+}
+
+fn scan(db: &Db, line: &[u8], now: i64, cb: lr_callback) -> (lr_result, Vec<lr_sighting>) {
+    let mut sc = null_mut();
+    // SAFETY: valid out-pointer.
+    assert_eq!(unsafe { lr_scratch_new(&mut sc) }, LR_OK);
+    let mut out: Vec<lr_sighting> = Vec::new();
+    // SAFETY: live database and scratch, valid line, our Vec as userdata.
+    let r = unsafe {
+        lr_scan_line(
+            db.0,
+            sc,
+            line.as_ptr().cast(),
+            line.len(),
+            now,
+            cb,
+            (&mut out as *mut Vec<lr_sighting>).cast(),
+        )
+    };
+    // SAFETY: from lr_scratch_new, freed once.
+    unsafe { lr_scratch_free(sc) };
+    (r, out)
+}
+
+fn value(db: &Db, id: u32) -> String {
+    let mut len = 0;
+    // SAFETY: live database; length query.
+    assert_eq!(
+        unsafe { lr_database_indicator_value(db.0, id, null_mut(), 0, &mut len) },
+        LR_OK
+    );
+    let mut buf = vec![0x55u8; len + 1];
+    let mut len2 = 0;
+    // SAFETY: buf has len + 1 bytes.
+    let r = unsafe {
+        lr_database_indicator_value(db.0, id, buf.as_mut_ptr().cast(), buf.len(), &mut len2)
+    };
+    assert_eq!((r, len2), (LR_OK, len));
+    assert_eq!(buf[len], 0, "NUL-terminated");
+    String::from_utf8(buf[..len].to_vec()).unwrap()
+}
+
+fn lent(db: &Db, id: u32, refs: bool) -> Vec<String> {
+    let mut info = std::mem::MaybeUninit::<lr_indicator>::uninit();
+    // SAFETY: live database, valid out-pointer.
+    assert_eq!(
+        unsafe { lr_database_indicator(db.0, id, info.as_mut_ptr()) },
+        LR_OK
+    );
+    // SAFETY: written on LR_OK.
+    let info = unsafe { info.assume_init() };
+    let n = if refs {
+        info.ref_count
+    } else {
+        info.source_count
+    };
+    (0..n)
+        .map(|i| {
+            let (mut p, mut l) = (null(), 0usize);
+            // SAFETY: live database, valid out-pointers.
+            let r = unsafe {
+                if refs {
+                    lr_database_indicator_ref(db.0, id, i, &mut p, &mut l)
+                } else {
+                    lr_database_indicator_source(db.0, id, i, &mut p, &mut l)
+                }
+            };
+            assert_eq!(r, LR_OK);
+            // SAFETY: lent bytes valid while the database lives.
+            let b = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), l) };
+            String::from_utf8(b.to_vec()).unwrap()
+        })
+        .collect()
+}
+
 #[test]
-fn placeholder() {}
+fn messages_and_names() {
+    for (i, r) in RESULTS.iter().enumerate() {
+        assert_eq!(*r as u32, i as u32, "codes are dense and stable");
+        let m = cstr(lr_result_message(*r as u32));
+        assert!(!m.is_empty() && !m.ends_with('.'), "{m}");
+    }
+    assert_eq!(
+        cstr(lr_result_message(LR_NULL_ARGUMENT as u32)),
+        "a required pointer argument was null"
+    );
+    assert_eq!(cstr(lr_result_message(9999)), "unknown result code");
+    for k in Kind::ALL {
+        assert_eq!(cstr(lr_kind_name(lr_kind::from(k) as u32)), k.as_str());
+    }
+    assert!(lr_kind_name(LR_KIND_COUNT as u32).is_null());
+    for w in WHERES {
+        assert_eq!(cstr(lr_where_name(lr_where::from(w) as u32)), w.as_str());
+    }
+    assert!(lr_where_name(8).is_null());
+    assert_eq!(cstr(lr_version()), env!("CARGO_PKG_VERSION"));
+    let mut k = 77u32;
+    // SAFETY: valid C strings and out-pointer.
+    unsafe {
+        assert_eq!(lr_kind_from_name(c"SHA-256".as_ptr(), &mut k), LR_OK);
+        assert_eq!(k, lr_kind::LR_KIND_SHA256 as u32);
+        k = 77;
+        assert_eq!(
+            lr_kind_from_name(c"bogus".as_ptr(), &mut k),
+            LR_UNKNOWN_KIND
+        );
+        assert_eq!(lr_kind_from_name(null(), &mut k), LR_NULL_ARGUMENT);
+        assert_eq!(
+            lr_kind_from_name(c"ip".as_ptr(), null_mut()),
+            LR_NULL_ARGUMENT
+        );
+    }
+    assert_eq!(k, 77, "untouched on failure");
+}
+
+#[test]
+fn null_arguments() {
+    let b = B::new();
+    let db = b.compile();
+    let mut sc = null_mut();
+    // SAFETY: every call passes NULL where the API must reject it before any dereference;
+    // the other pointers are valid.
+    unsafe {
+        assert_eq!(lr_builder_new(null_mut()), LR_NULL_ARGUMENT);
+        lr_builder_free(null_mut());
+        assert_eq!(cstr(lr_builder_last_error(null())), "");
+        let mut id = 5u32;
+        assert_eq!(
+            lr_builder_add(null_mut(), 1, c"a.com".as_ptr(), 5, null(), &mut id),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            lr_builder_add(b.0, 1, null(), 5, null(), &mut id),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            lr_builder_add_allow(null_mut(), 1, c"a.com".as_ptr(), 5, null()),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(id, 5);
+        let mut rep = lr_load_report {
+            total: 42,
+            ..Default::default()
+        };
+        assert_eq!(
+            lr_builder_load(
+                null_mut(),
+                c"x.com".as_ptr(),
+                5,
+                null(),
+                c"s".as_ptr(),
+                0,
+                &mut rep
+            ),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            lr_builder_load(b.0, null(), 5, null(), c"s".as_ptr(), 0, &mut rep),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            lr_builder_load(b.0, c"x.com".as_ptr(), 5, null(), null(), 0, &mut rep),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(b.error(), "source: null pointer");
+        assert_eq!(rep.total, 42);
+        let mut d = null();
+        assert_eq!(lr_builder_compile(null_mut(), &mut d), LR_NULL_ARGUMENT);
+        assert_eq!(lr_builder_compile(b.0, null_mut()), LR_NULL_ARGUMENT);
+        assert!(d.is_null());
+        let mut n = 9usize;
+        assert_eq!(lr_builder_count(null(), &mut n), LR_NULL_ARGUMENT);
+        assert_eq!(lr_builder_count(b.0, null_mut()), LR_NULL_ARGUMENT);
+        assert_eq!(lr_database_count(null(), &mut n), LR_NULL_ARGUMENT);
+        assert_eq!(lr_database_count(db.0, null_mut()), LR_NULL_ARGUMENT);
+        assert_eq!(n, 9);
+        assert_eq!(lr_database_clone(null(), &mut d), LR_NULL_ARGUMENT);
+        assert_eq!(lr_database_clone(db.0, null_mut()), LR_NULL_ARGUMENT);
+        lr_database_free(null());
+        assert_eq!(
+            lr_database_indicator(null(), 0, null_mut()),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            lr_database_indicator_value(null(), 0, null_mut(), 0, &mut n),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            lr_database_indicator_source(null(), 0, 0, &mut null(), &mut n),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            lr_database_indicator_ref(null(), 0, 0, &mut null(), &mut n),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(lr_scratch_new(null_mut()), LR_NULL_ARGUMENT);
+        lr_scratch_free(null_mut());
+        assert_eq!(lr_scratch_new(&mut sc), LR_OK);
+        let line = b"x";
+        assert_eq!(
+            lr_scan_line(
+                null(),
+                sc,
+                line.as_ptr().cast(),
+                1,
+                0,
+                Some(collect),
+                null_mut()
+            ),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            lr_scan_line(
+                db.0,
+                null_mut(),
+                line.as_ptr().cast(),
+                1,
+                0,
+                Some(collect),
+                null_mut()
+            ),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            lr_scan_line(db.0, sc, null(), 1, 0, Some(collect), null_mut()),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            lr_scan_line(db.0, sc, line.as_ptr().cast(), 1, 0, None, null_mut()),
+            LR_NULL_ARGUMENT
+        );
+        // An empty line may be NULL.
+        assert_eq!(
+            lr_scan_line(db.0, sc, null(), 0, 0, Some(collect), null_mut()),
+            LR_OK
+        );
+        lr_scratch_free(sc);
+        let mut h = null_mut();
+        assert_eq!(lr_shared_new(null(), &mut h), LR_NULL_ARGUMENT);
+        assert_eq!(lr_shared_new(db.0, null_mut()), LR_NULL_ARGUMENT);
+        assert!(h.is_null());
+        assert_eq!(lr_shared_publish(null(), db.0), LR_NULL_ARGUMENT);
+        assert_eq!(lr_shared_acquire(null(), &mut d), LR_NULL_ARGUMENT);
+        lr_shared_free(null_mut());
+        assert!(d.is_null());
+    }
+}
+
+#[test]
+fn bad_values_give_codes_and_messages() {
+    let b = B::new();
+    let (r, id) = b.add(lr_kind::LR_KIND_IP, "10.0.0.1/8", None);
+    assert_eq!(
+        (r, id),
+        (LR_INVALID_VALUE, u32::MAX),
+        "id untouched on failure"
+    );
+    assert!(
+        b.error()
+            .contains("host bits set (the network is 10.0.0.0/8)"),
+        "{}",
+        b.error()
+    );
+    // SAFETY: live builder, valid bytes.
+    let r = unsafe { lr_builder_add(b.0, 42, c"a.com".as_ptr(), 5, null(), null_mut()) };
+    assert_eq!(r, LR_UNKNOWN_KIND);
+    assert_eq!(b.error(), "unknown kind number 42 (kinds are 0..10)");
+    let bad = b"evil\xff.com";
+    // SAFETY: live builder, valid bytes.
+    let r = unsafe { lr_builder_add(b.0, 1, bad.as_ptr().cast(), bad.len(), null(), null_mut()) };
+    assert_eq!(r, LR_INVALID_VALUE);
+    assert_eq!(
+        b.error(),
+        "invalid domain indicator: not valid UTF-8 (at byte 4)"
+    );
+    let mut m = meta(c"s", None);
+    m.flags = 8;
+    assert_eq!(
+        b.add(lr_kind::LR_KIND_DOMAIN, "a.com", Some(&m)).0,
+        LR_INVALID_VALUE
+    );
+    assert!(b.error().contains("unknown bits"), "{}", b.error());
+    m.flags = 0;
+    m.valid_from = 20;
+    m.valid_until = 10;
+    assert_eq!(
+        b.add(lr_kind::LR_KIND_DOMAIN, "a.com", Some(&m)).0,
+        LR_INVALID_VALUE
+    );
+    assert!(b.error().contains("empty validity window"), "{}", b.error());
+    let bad_source = lr_meta {
+        source: c"caf\xe9".as_ptr(),
+        ..meta(c"s", None)
+    };
+    assert_eq!(
+        b.add(lr_kind::LR_KIND_DOMAIN, "a.com", Some(&bad_source)).0,
+        LR_INVALID_VALUE
+    );
+    assert_eq!(b.error(), "meta.source is not valid UTF-8 (at byte 3)");
+    assert_eq!(
+        b.add(lr_kind::LR_KIND_REGEX, "a*", None).0,
+        LR_INVALID_VALUE
+    );
+    assert!(
+        b.error().contains("matches the empty string"),
+        "{}",
+        b.error()
+    );
+    assert_eq!(
+        b.add(lr_kind::LR_KIND_LITERAL, "", None).0,
+        LR_INVALID_VALUE
+    );
+    // Nothing was added; a success clears the detail.
+    let mut n = 7;
+    // SAFETY: live builder.
+    assert_eq!(unsafe { lr_builder_count(b.0, &mut n) }, LR_OK);
+    assert_eq!(n, 0);
+    assert_eq!(b.add(lr_kind::LR_KIND_DOMAIN, "a.com", None), (LR_OK, 0));
+    assert_eq!(b.error(), "");
+}
+
+#[test]
+fn limits_give_limit_exceeded() {
+    let b = B::new();
+    let r = b.add(lr_kind::LR_KIND_REGEX, "a{1000}{1000}", None).0;
+    assert_eq!(r, LR_LIMIT_EXCEEDED, "{}", b.error());
+    assert!(
+        b.error().contains("invalid regex indicator"),
+        "{}",
+        b.error()
+    );
+}
+
+#[test]
+fn load_reports_counts_and_skipped() {
+    let b = B::new();
+    let feed = b"# list\nevil.com\n10.0.0.0/8\nnot a value!\nip\t1.2.3.4/8\nsha256\te3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n";
+    let mut rep = lr_load_report {
+        total: 99,
+        ..Default::default()
+    };
+    // SAFETY: live builder, valid bytes and strings.
+    let r = unsafe {
+        lr_builder_load(
+            b.0,
+            feed.as_ptr().cast(),
+            feed.len(),
+            c"bogus".as_ptr(),
+            c"f".as_ptr(),
+            0,
+            &mut rep,
+        )
+    };
+    assert_eq!(r, LR_UNKNOWN_FORMAT);
+    assert!(
+        b.error()
+            .starts_with("unknown feed format \"bogus\" (known: plain"),
+        "{}",
+        b.error()
+    );
+    assert_eq!(rep.total, 99, "untouched on failure");
+    // SAFETY: as above; the flags value is rejected before anything is read.
+    let r = unsafe {
+        lr_builder_load(
+            b.0,
+            feed.as_ptr().cast(),
+            feed.len(),
+            null(),
+            c"f".as_ptr(),
+            2,
+            &mut rep,
+        )
+    };
+    assert_eq!(r, LR_INVALID_VALUE);
+    // SAFETY: as above.
+    let r = unsafe {
+        lr_builder_load(
+            b.0,
+            feed.as_ptr().cast(),
+            feed.len(),
+            null(),
+            c"feed-a".as_ptr(),
+            LR_FLAG_EXACT,
+            &mut rep,
+        )
+    };
+    assert_eq!(r, LR_OK, "{}", b.error());
+    let mut want = [0usize; LR_KIND_COUNT];
+    want[lr_kind::LR_KIND_IP as usize] = 1;
+    want[lr_kind::LR_KIND_DOMAIN as usize] = 1;
+    want[lr_kind::LR_KIND_SHA256 as usize] = 1;
+    assert_eq!(
+        rep,
+        lr_load_report {
+            loaded: want,
+            total: 3,
+            allow: 0,
+            skipped: 2,
+            ignored: 0
+        }
+    );
+    let detail = b.error();
+    let lines: Vec<&str> = detail.lines().collect();
+    assert_eq!(lines.len(), 2, "{detail}");
+    assert!(
+        lines[0].starts_with("line 4: invalid domain indicator \"not a value!\""),
+        "{detail}"
+    );
+    assert!(
+        lines[1].starts_with("line 5: invalid ip indicator \"1.2.3.4/8\": host bits set"),
+        "{detail}"
+    );
+    // The explicit format name works too, and the report goes to NULL happily.
+    // SAFETY: as above.
+    let r = unsafe {
+        lr_builder_load(
+            b.0,
+            b"x.org\n".as_ptr().cast(),
+            6,
+            c"PLAIN".as_ptr(),
+            c"g".as_ptr(),
+            0,
+            null_mut(),
+        )
+    };
+    assert_eq!(r, LR_OK);
+    assert_eq!(b.error(), "", "nothing skipped");
+    let db = b.compile();
+    let (r, hits) = scan(&db, b"a.evil.com evil.com 10.9.9.9 x.org", 0, Some(collect));
+    assert_eq!(r, LR_OK);
+    // evil.com was loaded exact-only: the subdomain does not match.
+    let got: Vec<(usize, usize, lr_kind)> = hits.iter().map(|s| (s.start, s.end, s.kind)).collect();
+    assert_eq!(
+        got,
+        [
+            (11, 19, lr_kind::LR_KIND_DOMAIN),
+            (20, 28, lr_kind::LR_KIND_IP),
+            (29, 34, lr_kind::LR_KIND_DOMAIN)
+        ]
+    );
+    let mut info = std::mem::MaybeUninit::<lr_indicator>::uninit();
+    // SAFETY: live database, valid out-pointer.
+    assert_eq!(
+        unsafe { lr_database_indicator(db.0, hits[0].indicator, info.as_mut_ptr()) },
+        LR_OK
+    );
+    // SAFETY: written on LR_OK.
+    assert_eq!(unsafe { info.assume_init() }.flags, LR_FLAG_EXACT);
+}
+
+#[test]
+fn scan_and_metadata_agree_with_the_rust_api() {
+    let b = B::new();
+    let m_a = meta(c"feed-a", Some(c"ref-1"));
+    let m_b = meta(c"feed-b", Some(c"ref-2"));
+    assert_eq!(
+        b.add(lr_kind::LR_KIND_DOMAIN, "Evil[.]COM.", Some(&m_a)),
+        (LR_OK, 0)
+    );
+    assert_eq!(
+        b.add(lr_kind::LR_KIND_IP, "10.0.0.0/8", Some(&m_a)),
+        (LR_OK, 1)
+    );
+    assert_eq!(
+        b.add(lr_kind::LR_KIND_DOMAIN, "evil.com", Some(&m_b)),
+        (LR_OK, 0),
+        "merged"
+    );
+    assert_eq!(b.add(lr_kind::LR_KIND_IP, "10.1.0.0/16", None), (LR_OK, 2));
+    let lit = b"Q\0z";
+    let nocase = lr_meta {
+        flags: LR_FLAG_NOCASE,
+        ..meta(c"lit", None)
+    };
+    let mut id = 0;
+    // SAFETY: live builder, valid bytes (with a NUL) and meta.
+    let r = unsafe { lr_builder_add(b.0, 8, lit.as_ptr().cast(), 3, &nocase, &mut id) };
+    assert_eq!((r, id), (LR_OK, 3));
+    // SAFETY: live builder, valid bytes.
+    let r = unsafe { lr_builder_add_allow(b.0, 1, c"good.evil.com".as_ptr(), 13, null()) };
+    assert_eq!(r, LR_OK);
+    let db = b.compile();
+    let mut n = 0;
+    // SAFETY: live database.
+    assert_eq!(unsafe { lr_database_count(db.0, &mut n) }, LR_OK);
+    assert_eq!(n, 4);
+
+    let line = b"a.evil.com good.evil.com 10.1.2.3 q\0Z";
+    let (r, hits) = scan(&db, line, 0, Some(collect));
+    assert_eq!(r, LR_OK);
+    // The same line through the Rust API.
+    let mut rb = Builder::new();
+    rb.add(Indicator::parse(Kind::Domain, "evil.com", "feed-a").unwrap())
+        .unwrap();
+    rb.add(Indicator::parse(Kind::Ip, "10.0.0.0/8", "feed-a").unwrap())
+        .unwrap();
+    rb.add(Indicator::parse(Kind::Ip, "10.1.0.0/16", "x").unwrap())
+        .unwrap();
+    rb.add(Indicator::new(
+        crate::Value::literal(lit, true).unwrap(),
+        crate::Meta::default(),
+    ))
+    .unwrap();
+    rb.add_allow(Indicator::parse(Kind::Domain, "good.evil.com", "a").unwrap())
+        .unwrap();
+    let rdb = rb.build().unwrap();
+    let mut want = Vec::new();
+    rdb.scan_line(line, &mut Scratch::new(), Timestamp(0), |s| {
+        want.push(lr_sighting::from(s))
+    });
+    assert_eq!(hits, want);
+    assert_eq!(hits.len(), 4, "{hits:?}");
+    assert_eq!(
+        hits[0],
+        lr_sighting {
+            indicator: 0,
+            kind: lr_kind::LR_KIND_DOMAIN,
+            start: 0,
+            end: 10,
+            where_seen: lr_where::LR_WHERE_LINE
+        }
+    );
+
+    assert_eq!(value(&db, 0), "evil.com");
+    assert_eq!(value(&db, 1), "10.0.0.0/8");
+    assert_eq!(value(&db, 3), "Q\0z");
+    assert_eq!(lent(&db, 0, false), ["feed-a", "feed-b"]);
+    assert_eq!(lent(&db, 0, true), ["ref-1", "ref-2"]);
+    assert_eq!(lent(&db, 2, false), Vec::<String>::new());
+    let mut info = std::mem::MaybeUninit::<lr_indicator>::uninit();
+    // SAFETY: live database, valid out-pointer.
+    assert_eq!(
+        unsafe { lr_database_indicator(db.0, 3, info.as_mut_ptr()) },
+        LR_OK
+    );
+    // SAFETY: written on LR_OK.
+    let info = unsafe { info.assume_init() };
+    assert_eq!(
+        info,
+        lr_indicator {
+            kind: lr_kind::LR_KIND_LITERAL,
+            flags: LR_FLAG_NOCASE,
+            valid_from: 0,
+            valid_until: 0,
+            value_len: 3,
+            source_count: 1,
+            ref_count: 0
+        }
+    );
+
+    // Failures leave the out-params alone.
+    let mut buf = [0x55u8; 8];
+    let mut len = 77usize;
+    let (mut p, mut l) = (c"x".as_ptr(), 77usize);
+    // SAFETY: live database; buffers as declared.
+    unsafe {
+        assert_eq!(
+            lr_database_indicator_value(db.0, 1, buf.as_mut_ptr().cast(), 10, null_mut()),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            lr_database_indicator_value(db.0, 1, buf.as_mut_ptr().cast(), 8, &mut len),
+            LR_INSUFFICIENT_BUFFER
+        );
+        assert_eq!(
+            lr_database_indicator_value(db.0, 1, null_mut(), 8, &mut len),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            lr_database_indicator_value(db.0, 4, buf.as_mut_ptr().cast(), 8, &mut len),
+            LR_NOT_FOUND
+        );
+        assert_eq!(
+            lr_database_indicator(db.0, 4, &mut info.clone()),
+            LR_NOT_FOUND
+        );
+        assert_eq!(
+            lr_database_indicator_source(db.0, 0, 2, &mut p, &mut l),
+            LR_NOT_FOUND
+        );
+        assert_eq!(
+            lr_database_indicator_ref(db.0, 9, 0, &mut p, &mut l),
+            LR_NOT_FOUND
+        );
+        assert_eq!(
+            lr_database_indicator_source(db.0, 0, 0, null_mut(), &mut l),
+            LR_NULL_ARGUMENT
+        );
+    }
+    assert_eq!(buf, [0x55; 8]);
+    assert_eq!((len, l), (77, 77));
+    assert_eq!(cstr(p), "x");
+    // A buffer of exactly value_len + 1 is enough.
+    let mut buf = [0x55u8; 11];
+    // SAFETY: buf has 11 bytes.
+    assert_eq!(
+        unsafe { lr_database_indicator_value(db.0, 1, buf.as_mut_ptr().cast(), 11, &mut len) },
+        LR_OK
+    );
+    assert_eq!((&buf[..], len), (&b"10.0.0.0/8\0"[..], 10));
+}
+
+#[test]
+fn callback_can_stop_and_now_is_honoured() {
+    let b = B::new();
+    let windowed = lr_meta {
+        valid_from: 100,
+        valid_until: 200,
+        ..meta(c"w", None)
+    };
+    b.add(lr_kind::LR_KIND_DOMAIN, "evil.com", Some(&windowed));
+    b.add(lr_kind::LR_KIND_IP, "1.2.3.4", None);
+    let db = b.compile();
+    let line = b"evil.com 1.2.3.4";
+    assert_eq!(scan(&db, line, 150, Some(collect)).1.len(), 2);
+    assert_eq!(scan(&db, line, 99, Some(collect)).1.len(), 1);
+    assert_eq!(scan(&db, line, 200, Some(collect)).1.len(), 1);
+    let (r, hits) = scan(&db, line, 150, Some(stop_first));
+    assert_eq!((r, hits.len()), (LR_STOPPED, 1));
+    let mut info = std::mem::MaybeUninit::<lr_indicator>::uninit();
+    // SAFETY: live database, valid out-pointer.
+    assert_eq!(
+        unsafe { lr_database_indicator(db.0, 0, info.as_mut_ptr()) },
+        LR_OK
+    );
+    // SAFETY: written on LR_OK.
+    let info = unsafe { info.assume_init() };
+    assert_eq!((info.valid_from, info.valid_until), (100, 200));
+}
+
+#[test]
+fn shared_handle_swaps_databases() {
+    let b = B::new();
+    b.add(lr_kind::LR_KIND_DOMAIN, "old.com", None);
+    let old = b.compile();
+    b.add(lr_kind::LR_KIND_DOMAIN, "new.com", None);
+    let new = b.compile();
+    let mut h = null_mut();
+    // SAFETY: live databases; valid out-pointers; every acquired reference is released.
+    unsafe {
+        assert_eq!(lr_shared_new(old.0, &mut h), LR_OK);
+        let mut cur = null();
+        assert_eq!(lr_shared_acquire(h, &mut cur), LR_OK);
+        let held = Db(cur);
+        assert_eq!(lr_shared_publish(h, new.0), LR_OK);
+        assert_eq!(lr_shared_publish(h, null()), LR_NULL_ARGUMENT);
+        let mut cur2 = null();
+        assert_eq!(lr_shared_acquire(h, &mut cur2), LR_OK);
+        let now = Db(cur2);
+        drop(old); // the handle and `held` still reference the old database
+        assert_eq!(scan(&held, b"old.com new.com", 0, Some(collect)).1.len(), 1);
+        assert_eq!(scan(&now, b"old.com new.com", 0, Some(collect)).1.len(), 2);
+        lr_shared_free(h);
+        // References acquired from the handle outlive it.
+        assert_eq!(scan(&now, b"new.com", 0, Some(collect)).1.len(), 1);
+        let mut c = null();
+        assert_eq!(lr_database_clone(now.0, &mut c), LR_OK);
+        assert_eq!(c, now.0);
+        let c = Db(c);
+        drop(now);
+        assert_eq!(scan(&c, b"new.com", 0, Some(collect)).1.len(), 1);
+        assert_eq!(scan(&held, b"new.com", 0, Some(collect)).1.len(), 0);
+    }
+    drop(new);
+}
+
+#[test]
+fn panics_become_lr_panic() {
+    // (The panic message is printed by the default hook, captured by the test harness.)
+    assert_eq!(guard(|| panic!("boom")), LR_PANIC);
+    assert_eq!(guard(|| LR_OK), LR_OK);
+}
+
+#[test]
+fn from_error_kind_is_total() {
+    use crate::ErrorKind as E;
+    assert_eq!(lr_result::from(E::InvalidValue), LR_INVALID_VALUE);
+    assert_eq!(lr_result::from(E::UnknownKind), LR_UNKNOWN_KIND);
+    assert_eq!(lr_result::from(E::LimitExceeded), LR_LIMIT_EXCEEDED);
+    assert_eq!(lr_result::from(E::BadFeed), LR_BAD_FEED);
+    assert_eq!(lr_result::from(E::UnknownFormat), LR_UNKNOWN_FORMAT);
+    assert_eq!(lr_result::from(E::BadTimestamp), LR_BAD_TIMESTAMP);
+    assert_eq!(lr_result::from(E::Compile), LR_COMPILE);
+}
