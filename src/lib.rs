@@ -46,7 +46,7 @@ pub mod indicator;
 pub mod scan;
 pub mod time;
 
-pub use compile::{Builder, Database, IndicatorId, Limits};
+pub use compile::{Builder, Database, IndicatorId, IndicatorRef, Limits};
 pub use error::{Error, ErrorKind};
 pub use indicator::{Indicator, Kind, Meta, Tlp, Value};
 pub use scan::{Scratch, Sighting, Span, Where};

@@ -95,6 +95,12 @@ impl IpSet {
         self.entries.len()
     }
 
+    pub(crate) fn memory(&self) -> usize {
+        (self.v4.capacity() * 17 * 8 / 7)
+            + (self.v6.capacity() * 33 * 8 / 7)
+            + self.entries.capacity() * 8
+    }
+
     /// Calls `f(id, port_specific)` for every indicator covering `addr` whose port is any or
     /// equal to `port`.
     #[inline]

@@ -1,29 +1,39 @@
 //! Compiling indicators: [`Builder`] → immutable [`Database`].
 //!
 //! The builder validates, merges (same kind and value from several sources becomes one
-//! indicator with merged metadata) and partitions indicators by kind. `build` produces:
-//! prefix tables for IPv4/IPv6 that report every covering network, keyed hash sets for
-//! domains (probed once per parent label), URLs, emails and digests, aho-corasick automata
-//! for literals and a multi-pattern regex for regexes. The allowlist is compiled the same way
-//! into a second index.
+//! indicator with merged metadata) and stores indicators flat: one arena of normalized
+//! values, a kind byte per indicator and interned metadata (feeds give most indicators the
+//! same source, so metadata costs one `u32` per indicator). `build` produces prefix tables
+//! for IPv4/IPv6 that report every covering network, hash tables (open addressing, hash
+//! tags) for domains (probed once per parent label), URLs, emails and digests, aho-corasick
+//! automata for literals and a multi-pattern regex for regexes. The allowlist is compiled
+//! the same way into a second index.
+//!
+//! # Resource usage
+//! Per indicator: its normalized text, about 9 bytes of store, and in its lookup table the
+//! key again plus 16–24 bytes. Building holds the builder and the database at once when
+//! [`Builder::build`] is used (it copies); [`Builder::into_database`] does not copy.
 
 mod automata;
 mod exact;
 mod ipset;
+mod store;
+mod table;
 
 pub(crate) use automata::RegexCache;
 pub(crate) use exact::EXACT_FLAG;
 
 use crate::error::{Error, ErrorKind};
-use crate::indicator::{Indicator, Kind, Value, DEFAULT_REGEX_SIZE_LIMIT};
+use crate::indicator::{normalize, Indicator, Kind, Meta, Value, DEFAULT_REGEX_SIZE_LIMIT};
 use crate::time::Timestamp;
 use automata::{Literals, Regexes};
 use exact::ExactMap;
 use ipnet::IpNet;
 use ipset::{IpSet, Net};
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use store::{identity, kind_of, Store, StoreBuilder, F_EXACT, F_NOCASE};
 
 /// The id of an indicator in a [`Database`]: an index into its indicator table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -68,7 +78,7 @@ impl Default for Limits {
 /// b.add_allow(Indicator::parse(Kind::Ip, "10.9.9.9", "allow").unwrap()).unwrap();
 /// let db = b.build().unwrap();
 /// assert_eq!(db.len(), 1);
-/// assert_eq!(db.indicators()[0].meta.sources, ["a", "b"]);
+/// assert_eq!(db.indicator(linerate::IndicatorId(0)).unwrap().meta.sources, ["a", "b"]);
 /// ```
 #[derive(Default, Clone)]
 pub struct Builder {
@@ -79,19 +89,19 @@ pub struct Builder {
 
 #[derive(Default, Clone)]
 struct Collection {
-    by_value: HashMap<Value, u32>,
-    list: Vec<Indicator>,
+    store: StoreBuilder,
+    /// IP networks with their ports (0 = any) and ids, kept parsed for the prefix tables.
+    ips: Vec<(IpNet, u16, u32)>,
 }
 
 impl Collection {
     fn add(&mut self, ind: Indicator, limits: &Limits) -> Result<IndicatorId, Error> {
-        if let Some(&i) = self.by_value.get(&ind.value) {
-            let cur = &mut self.list[i as usize];
-            cur.meta.merge(&ind.meta);
-            cur.exact &= ind.exact;
-            return Ok(IndicatorId(i));
+        let (tag, bytes) = identity(&ind.value);
+        if let Some(id) = self.store.find(tag, &bytes) {
+            self.store.merge(id, &ind.meta, ind.exact);
+            return Ok(IndicatorId(id));
         }
-        if self.list.len() >= limits.max_indicators {
+        if self.store.store.len() >= limits.max_indicators {
             return Err(Error::new(
                 ErrorKind::LimitExceeded,
                 format!(
@@ -100,13 +110,27 @@ impl Collection {
                 ),
             ));
         }
+        if self.store.text_len() + bytes.len() > u32::MAX as usize {
+            return Err(Error::new(
+                ErrorKind::LimitExceeded,
+                "indicator values exceed 4 GiB in total",
+            ));
+        }
         if let Value::Regex(p) = &ind.value {
             crate::indicator::check_regex(p, limits.regex_size_limit)?;
         }
-        let i = self.list.len() as u32;
-        self.by_value.insert(ind.value.clone(), i);
-        self.list.push(ind);
-        Ok(IndicatorId(i))
+        let exact = ind.exact && ind.kind() == Kind::Domain;
+        let id = self.store.push(tag, &bytes, ind.meta, exact);
+        if let Value::Ip { net, port } = ind.value {
+            self.ips.push((net, port.unwrap_or(0), id));
+        }
+        Ok(IndicatorId(id))
+    }
+
+    fn compile(self, limits: &Limits) -> Result<(Store, Index), Error> {
+        let store = self.store.finish();
+        let index = Index::build(&store, self.ips, limits)?;
+        Ok((store, index))
     }
 }
 
@@ -131,24 +155,24 @@ impl Builder {
 
     /// Adds an allowlist entry: an observation that matches it (same rules as indicators)
     /// gives no sighting. Literal entries suppress observations that contain them, regex
-    /// entries observations they match.
+    /// entries observations they match; a URL is also suppressed when its host is.
     pub fn add_allow(&mut self, ind: Indicator) -> Result<(), Error> {
         self.allow.add(ind, &self.limits).map(|_| ())
     }
 
     /// Number of distinct indicators so far.
     pub fn len(&self) -> usize {
-        self.hits.list.len()
+        self.hits.store.store.len()
     }
 
     /// Whether no indicator was added.
     pub fn is_empty(&self) -> bool {
-        self.hits.list.is_empty()
+        self.len() == 0
     }
 
     /// Number of distinct allowlist entries so far.
     pub fn allow_len(&self) -> usize {
-        self.allow.list.len()
+        self.allow.store.store.len()
     }
 
     /// Compiles everything added so far into an immutable database. The builder is kept, so
@@ -162,14 +186,14 @@ impl Builder {
 
     /// As [`Builder::build`], consuming the builder (no copy of the indicators).
     pub fn into_database(self) -> Result<Database, Error> {
-        let hits = Index::build(&self.hits.list, &self.limits)?;
-        let allow = Index::build(&self.allow.list, &self.limits)?;
+        let (store, hits) = self.hits.compile(&self.limits)?;
+        let (allow_store, allow) = self.allow.compile(&self.limits)?;
         static NEXT: AtomicU64 = AtomicU64::new(1);
         Ok(Database {
             inner: Arc::new(Inner {
                 uid: NEXT.fetch_add(1, Ordering::Relaxed),
-                indicators: self.hits.list,
-                allow_list: self.allow.list,
+                store,
+                allow_store,
                 hits,
                 allow,
             }),
@@ -188,80 +212,165 @@ pub struct Database {
 
 pub(crate) struct Inner {
     pub(crate) uid: u64,
-    pub(crate) indicators: Vec<Indicator>,
-    pub(crate) allow_list: Vec<Indicator>,
+    pub(crate) store: Store,
+    pub(crate) allow_store: Store,
     pub(crate) hits: Index,
     pub(crate) allow: Index,
+}
+
+/// A view of one stored indicator (or allowlist entry).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndicatorRef<'a> {
+    /// The id.
+    pub id: IndicatorId,
+    /// The normalized value as text: what the sensors print as `indicator` (literals with
+    /// invalid UTF-8 are shown lossily).
+    pub value: Cow<'a, str>,
+    /// Sources, refs, confidence, tags, TLP, validity.
+    pub meta: &'a Meta,
+    /// For domains: matches the name only, not its subdomains.
+    pub exact: bool,
+    kind: Kind,
+    nocase: bool,
+    raw: &'a [u8],
+}
+
+impl IndicatorRef<'_> {
+    /// The kind.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The value's bytes (raw bytes for literals).
+    pub fn bytes(&self) -> &[u8] {
+        self.raw
+    }
+
+    /// The value as an owned [`Value`] (parsed back from its normalized form).
+    pub fn to_value(&self) -> Value {
+        match self.kind {
+            Kind::Literal => Value::Literal {
+                bytes: self.raw.to_vec(),
+                nocase: self.nocase,
+            },
+            Kind::Regex => Value::Regex(self.value.to_string()),
+            Kind::Domain => Value::Domain(self.value.to_string()),
+            Kind::Url => Value::Url(self.value.to_string()),
+            Kind::Email => Value::Email(self.value.to_string()),
+            k => Value::parse(k, &self.value)
+                .unwrap_or_else(|_| Value::Regex(self.value.to_string())),
+        }
+    }
+
+    /// The whole indicator, owned.
+    pub fn to_indicator(&self) -> Indicator {
+        Indicator {
+            value: self.to_value(),
+            meta: self.meta.clone(),
+            exact: self.exact,
+        }
+    }
+}
+
+impl Store {
+    fn get(&self, id: u32) -> Option<IndicatorRef<'_>> {
+        if id as usize >= self.len() {
+            return None;
+        }
+        let raw = self.bytes(id);
+        let k = self.kinds[id as usize];
+        Some(IndicatorRef {
+            id: IndicatorId(id),
+            value: String::from_utf8_lossy(raw),
+            meta: &self.metas[self.meta_of[id as usize] as usize],
+            exact: k & F_EXACT != 0,
+            kind: kind_of(k),
+            nocase: k & F_NOCASE != 0,
+            raw,
+        })
+    }
 }
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Database")
             .field("indicators", &self.len())
-            .field("allow", &self.inner.allow_list.len())
+            .field("allow", &self.allow_len())
             .finish()
+    }
+}
+
+impl Default for Database {
+    fn default() -> Database {
+        Database::empty()
     }
 }
 
 impl Database {
     /// An empty database (matches nothing).
     pub fn empty() -> Database {
-        Builder::new()
-            .into_database()
-            .unwrap_or_else(|_| unreachable_empty())
+        Database {
+            inner: Arc::new(Inner {
+                uid: 0,
+                store: Store::default(),
+                allow_store: Store::default(),
+                hits: Index::default(),
+                allow: Index::default(),
+            }),
+        }
     }
 
     /// The indicator with id `id`, if any.
-    pub fn indicator(&self, id: IndicatorId) -> Option<&Indicator> {
-        self.inner.indicators.get(id.index())
+    pub fn indicator(&self, id: IndicatorId) -> Option<IndicatorRef<'_>> {
+        self.inner.store.get(id.0)
     }
 
-    /// All indicators, indexed by id.
-    pub fn indicators(&self) -> &[Indicator] {
-        &self.inner.indicators
+    /// All indicators, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = IndicatorRef<'_>> + '_ {
+        (0..self.len() as u32).filter_map(move |i| self.inner.store.get(i))
     }
 
     /// All allowlist entries.
-    pub fn allowlist(&self) -> &[Indicator] {
-        &self.inner.allow_list
+    pub fn allowlist(&self) -> impl Iterator<Item = IndicatorRef<'_>> + '_ {
+        let s = &self.inner.allow_store;
+        (0..s.len() as u32).filter_map(move |i| s.get(i))
     }
 
     /// Number of indicators.
     pub fn len(&self) -> usize {
-        self.inner.indicators.len()
+        self.inner.store.len()
     }
 
     /// Whether there is no indicator.
     pub fn is_empty(&self) -> bool {
-        self.inner.indicators.is_empty()
+        self.len() == 0
+    }
+
+    /// Number of allowlist entries.
+    pub fn allow_len(&self) -> usize {
+        self.inner.allow_store.len()
     }
 
     /// Number of indicators of each kind, in [`Kind::ALL`] order.
     pub fn count_by_kind(&self) -> Vec<(Kind, usize)> {
         let mut n = [0usize; 10];
-        for i in &self.inner.indicators {
-            n[i.kind() as usize] += 1;
+        for &k in &self.inner.store.kinds {
+            n[kind_of(k) as usize] += 1;
         }
         Kind::ALL.iter().map(|&k| (k, n[k as usize])).collect()
+    }
+
+    /// An estimate of the heap bytes held by the compiled structures and the store
+    /// (automata excluded).
+    pub fn memory_estimate(&self) -> usize {
+        let i = &*self.inner;
+        i.store.memory() + i.allow_store.memory() + i.hits.memory() + i.allow.memory()
     }
 
     /// A number unique to this database within the process (scratches use it to notice that
     /// they are being used with a different database).
     pub fn uid(&self) -> u64 {
         self.inner.uid
-    }
-}
-
-fn unreachable_empty() -> Database {
-    // Building an empty collection cannot fail: no automaton is built. Kept panic-free anyway.
-    Database {
-        inner: Arc::new(Inner {
-            uid: 0,
-            indicators: Vec::new(),
-            allow_list: Vec::new(),
-            hits: Index::default(),
-            allow: Index::default(),
-        }),
     }
 }
 
@@ -276,42 +385,80 @@ pub(crate) struct Index {
     pub(crate) hashes: ExactMap,
     pub(crate) literals: Option<Literals>,
     pub(crate) regexes: Option<Regexes>,
-    /// (valid_from, valid_until) per id, seconds; unbounded sides are i64::MIN / i64::MAX.
+    /// (valid_from, valid_until) per id, seconds; empty when no entry has a window.
     pub(crate) window: Vec<(i64, i64)>,
-    /// Whether any entry has a validity window (else the check is skipped).
-    pub(crate) any_window: bool,
 }
 
 impl Index {
-    fn build(list: &[Indicator], limits: &Limits) -> Result<Index, Error> {
+    fn build(store: &Store, ips: Vec<(IpNet, u16, u32)>, limits: &Limits) -> Result<Index, Error> {
         let mut x = Index::default();
-        let mut nets = Vec::new();
+        let mut count = [0usize; 10];
+        for &k in &store.kinds {
+            count[kind_of(k) as usize] += 1;
+        }
+        x.domains = ExactMap::with_capacity(count[Kind::Domain as usize]);
+        x.urls = ExactMap::with_capacity(count[Kind::Url as usize]);
+        x.emails = ExactMap::with_capacity(count[Kind::Email as usize]);
+        let nh: usize = Kind::ALL
+            .iter()
+            .filter(|k| k.is_hash())
+            .map(|&k| count[k as usize])
+            .sum();
+        x.hashes = ExactMap::with_capacity(nh);
+        let any_window = store
+            .metas
+            .iter()
+            .any(|m| m.valid_from.is_some() || m.valid_until.is_some());
+        if any_window {
+            x.window = store
+                .meta_of
+                .iter()
+                .map(|&m| {
+                    let m = &store.metas[m as usize];
+                    (
+                        m.valid_from.unwrap_or(Timestamp::MIN).0,
+                        m.valid_until.unwrap_or(Timestamp::MAX).0,
+                    )
+                })
+                .collect();
+        }
         let mut lits = Vec::new();
         let mut res = Vec::new();
-        for (i, ind) in list.iter().enumerate() {
-            let id = i as u32;
-            let from = ind.meta.valid_from.unwrap_or(Timestamp::MIN).0;
-            let until = ind.meta.valid_until.unwrap_or(Timestamp::MAX).0;
-            x.any_window |= from != i64::MIN || until != i64::MAX;
-            x.window.push((from, until));
-            match &ind.value {
-                Value::Ip { net, port } => {
-                    let n = match net {
-                        IpNet::V4(n) => Net::V4(u32::from(n.network()), n.prefix_len()),
-                        IpNet::V6(n) => Net::V6(u128::from(n.network()), n.prefix_len()),
-                    };
-                    nets.push((n, port.unwrap_or(0), id));
+        let mut digest = Vec::new();
+        for id in 0..store.len() as u32 {
+            let flags = store.kinds[id as usize];
+            let b = store.bytes(id);
+            match kind_of(flags) {
+                Kind::Ip => {}
+                Kind::Domain => x.domains.insert(
+                    b,
+                    if flags & F_EXACT != 0 {
+                        id | EXACT_FLAG
+                    } else {
+                        id
+                    },
+                ),
+                Kind::Url => x.urls.insert(b, id),
+                Kind::Email => x.emails.insert(b, id),
+                Kind::Md5 | Kind::Sha1 | Kind::Sha256 | Kind::Sha512 => {
+                    if normalize::hex_decode(b, &mut digest).is_some() {
+                        x.hashes.insert(&digest, id);
+                    }
                 }
-                Value::Domain(d) => x
-                    .domains
-                    .insert(d.as_bytes(), if ind.exact { id | EXACT_FLAG } else { id }),
-                Value::Url(u) => x.urls.insert(u.as_bytes(), id),
-                Value::Email(e) => x.emails.insert(e.as_bytes(), id),
-                Value::Hash { digest, .. } => x.hashes.insert(digest, id),
-                Value::Literal { bytes, nocase } => lits.push((bytes.clone(), *nocase, id)),
-                Value::Regex(p) => res.push((p.clone(), id)),
+                Kind::Literal => lits.push((b.to_vec(), flags & F_NOCASE != 0, id)),
+                Kind::Regex => res.push((String::from_utf8_lossy(b).into_owned(), id)),
             }
         }
+        let nets = ips
+            .into_iter()
+            .map(|(net, port, id)| {
+                let n = match net {
+                    IpNet::V4(n) => Net::V4(u32::from(n.network()), n.prefix_len()),
+                    IpNet::V6(n) => Net::V6(u128::from(n.network()), n.prefix_len()),
+                };
+                (n, port, id)
+            })
+            .collect();
         x.ip = IpSet::build(nets);
         x.literals = Literals::build(lits)?;
         x.regexes = Regexes::build(res, limits.regex_size_limit, limits.regex_total_size_limit)?;
@@ -323,11 +470,10 @@ impl Index {
 
     #[inline]
     pub(crate) fn live(&self, id: u32, now: Timestamp) -> bool {
-        if !self.any_window {
-            return true;
+        match self.window.get(id as usize) {
+            None => true,
+            Some(&(f, u)) => now.0 >= f && now.0 < u,
         }
-        let (f, u) = self.window[id as usize];
-        now.0 >= f && now.0 < u
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -338,5 +484,14 @@ impl Index {
             && self.hashes.is_empty()
             && self.literals.is_none()
             && self.regexes.is_none()
+    }
+
+    fn memory(&self) -> usize {
+        self.ip.memory()
+            + self.domains.memory()
+            + self.urls.memory()
+            + self.emails.memory()
+            + self.hashes.memory()
+            + self.window.capacity() * 16
     }
 }

@@ -529,7 +529,7 @@ impl Tlp {
 }
 
 /// Where an indicator came from and when it applies.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Meta {
     /// Feed names.
     pub sources: Vec<String>,
