@@ -90,13 +90,9 @@ enum lr_result
    */
   LR_NOT_FOUND = 10,
   /**
-   * The caller's buffer is too small (nothing was written).
-   */
-  LR_INSUFFICIENT_BUFFER = 11,
-  /**
    * The scan was stopped by the callback returning non-zero (not an error).
    */
-  LR_STOPPED = 12,
+  LR_STOPPED = 11,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -314,11 +310,6 @@ typedef struct lr_indicator {
    * No sighting at or after this time (Unix seconds); 0 = no upper bound.
    */
   int64_t valid_until;
-  /**
-   * Length in bytes of the normalized value text (without a NUL): a buffer of
-   * `value_len + 1` bytes holds it (`lr_database_indicator_value`).
-   */
-  size_t value_len;
   /**
    * Number of sources (`lr_database_indicator_source`).
    */
@@ -557,29 +548,24 @@ lr_result lr_database_indicator(const struct lr_database *database,
                                 struct lr_indicator *indicator_out);
 
 /**
- * Copies the normalized value of indicator `id` (what the sensors print as `indicator`:
- * `10.0.0.0/8`, `evil.com`, a lowercase hex digest...) into `buf`, NUL-terminated, and its
- * length (without the NUL) to `*len_out`. UTF-8; it contains a NUL byte only when a literal
- * does, so prefer the length.
- *
- * With `buf` NULL and `capacity` 0 it only writes the length. `LR_INSUFFICIENT_BUFFER` (and
- * nothing written) when `capacity < length + 1`.
+ * Lends the normalized value of indicator `id`: what the sensors print as `indicator`
+ * (`10.0.0.0/8`, `evil.com`, a lowercase hex digest...). `*ptr_out` points to `*len_out`
+ * bytes, **not NUL-terminated**, valid while the database lives (while any reference to it
+ * is held). UTF-8, except for a literal, whose raw bytes are lent as given (print them
+ * lossily). `LR_NOT_FOUND` for a bad id.
  *
  * # Safety
- * `database` NULL or a live reference; `buf` NULL or writable for `capacity` bytes;
- * `len_out` NULL or writable.
+ * `database` NULL or a live reference; `ptr_out`, `len_out` NULL or writable.
  */
 lr_result lr_database_indicator_value(const struct lr_database *database,
                                       uint32_t id,
-                                      char *buf,
-                                      size_t capacity,
+                                      const char **ptr_out,
                                       size_t *len_out);
 
 /**
  * Lends source number `index` (0-based, below `lr_indicator.source_count`) of indicator
- * `id`: `*ptr_out` points to `*len_out` bytes of UTF-8, **not NUL-terminated**, valid while
- * the database lives (while any reference to it is held). `LR_NOT_FOUND` for a bad id or
- * index.
+ * `id`, as `lr_database_indicator_value` does (UTF-8, not NUL-terminated, valid while the
+ * database lives). `LR_NOT_FOUND` for a bad id or index.
  *
  * # Safety
  * `database` NULL or a live reference; `ptr_out`, `len_out` NULL or writable.

@@ -1,8 +1,8 @@
 //! `lr_database`: a compiled database (reference-counted) and its indicator metadata.
 
 use super::{guard, lr_kind, lr_result, write_opt, LR_FLAG_EXACT, LR_FLAG_NOCASE};
-use crate::compile::{Database, IndicatorId};
-use crate::indicator::{Indicator, Value};
+use crate::compile::{Database, IndicatorId, IndicatorRef};
+use crate::indicator::{Kind, Value};
 use std::ffi::c_char;
 use std::sync::Arc;
 
@@ -26,9 +26,6 @@ pub struct lr_indicator {
     pub valid_from: i64,
     /// No sighting at or after this time (Unix seconds); 0 = no upper bound.
     pub valid_until: i64,
-    /// Length in bytes of the normalized value text (without a NUL): a buffer of
-    /// `value_len + 1` bytes holds it (`lr_database_indicator_value`).
-    pub value_len: usize,
     /// Number of sources (`lr_database_indicator_source`).
     pub source_count: usize,
     /// Number of references (`lr_database_indicator_ref`).
@@ -112,7 +109,10 @@ pub unsafe extern "C" fn lr_database_count(
 
 /// # Safety
 /// `database` NULL or a live reference.
-unsafe fn indicator<'a>(database: *const lr_database, id: u32) -> Result<&'a Indicator, lr_result> {
+unsafe fn indicator<'a>(
+    database: *const lr_database,
+    id: u32,
+) -> Result<IndicatorRef<'a>, lr_result> {
     // SAFETY: forwarded contract.
     let d = unsafe { db_ref(database) }?;
     d.db.indicator(IndicatorId(id))
@@ -140,15 +140,16 @@ pub unsafe extern "C" fn lr_database_indicator(
         if ind.exact {
             flags |= LR_FLAG_EXACT;
         }
-        if let Value::Literal { nocase: true, .. } = ind.value {
-            flags |= LR_FLAG_NOCASE;
+        if ind.kind() == Kind::Literal {
+            if let Value::Literal { nocase: true, .. } = ind.to_value() {
+                flags |= LR_FLAG_NOCASE;
+            }
         }
         let info = lr_indicator {
             kind: ind.kind().into(),
             flags,
             valid_from: ind.meta.valid_from.map_or(0, |t| t.0),
             valid_until: ind.meta.valid_until.map_or(0, |t| t.0),
-            value_len: ind.value.to_string().len(),
             source_count: ind.meta.sources.len(),
             ref_count: ind.meta.refs.len(),
         };
@@ -158,58 +159,22 @@ pub unsafe extern "C" fn lr_database_indicator(
     })
 }
 
-/// Copies the normalized value of indicator `id` (what the sensors print as `indicator`:
-/// `10.0.0.0/8`, `evil.com`, a lowercase hex digest...) into `buf`, NUL-terminated, and its
-/// length (without the NUL) to `*len_out`. UTF-8; it contains a NUL byte only when a literal
-/// does, so prefer the length.
-///
-/// With `buf` NULL and `capacity` 0 it only writes the length. `LR_INSUFFICIENT_BUFFER` (and
-/// nothing written) when `capacity < length + 1`.
-///
-/// # Safety
-/// `database` NULL or a live reference; `buf` NULL or writable for `capacity` bytes;
-/// `len_out` NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn lr_database_indicator_value(
-    database: *const lr_database,
-    id: u32,
-    buf: *mut c_char,
-    capacity: usize,
-    len_out: *mut usize,
-) -> lr_result {
-    guard(|| {
-        // SAFETY: NULL or live (caller's contract).
-        let ind = super::tri!(unsafe { indicator(database, id) });
-        if len_out.is_null() || (buf.is_null() && capacity != 0) {
-            return lr_result::LR_NULL_ARGUMENT;
-        }
-        let text = ind.value.to_string();
-        if !buf.is_null() {
-            if capacity <= text.len() {
-                return lr_result::LR_INSUFFICIENT_BUFFER;
-            }
-            // SAFETY: `buf` is writable for `capacity > text.len()` bytes (caller's contract)
-            // and cannot overlap `text`, which was just allocated.
-            unsafe {
-                std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), text.len());
-                buf.add(text.len()).write(0);
-            }
-        }
-        // SAFETY: checked non-null; writable by the caller's contract.
-        unsafe { write_opt(len_out, text.len()) };
-        lr_result::LR_OK
-    })
+/// Which string of an indicator to lend.
+#[derive(Clone, Copy)]
+enum Part {
+    Value,
+    Source(usize),
+    Ref(usize),
 }
 
-/// Shared body of the source / ref getters.
+/// Shared body of the getters that lend strings.
 ///
 /// # Safety
-/// As for `lr_database_indicator_source`.
+/// As for `lr_database_indicator_value`.
 unsafe fn lend(
     database: *const lr_database,
     id: u32,
-    index: usize,
-    pick: fn(&Indicator) -> &[String],
+    part: Part,
     ptr_out: *mut *const c_char,
     len_out: *mut usize,
 ) -> lr_result {
@@ -219,11 +184,20 @@ unsafe fn lend(
         if ptr_out.is_null() || len_out.is_null() {
             return lr_result::LR_NULL_ARGUMENT;
         }
-        let Some(s) = pick(ind).get(index) else {
-            return lr_result::LR_NOT_FOUND;
+        let s: &[u8] = match part {
+            Part::Value => ind.bytes(),
+            Part::Source(i) => match ind.meta.sources.get(i) {
+                Some(s) => s.as_bytes(),
+                None => return lr_result::LR_NOT_FOUND,
+            },
+            Part::Ref(i) => match ind.meta.refs.get(i) {
+                Some(s) => s.as_bytes(),
+                None => return lr_result::LR_NOT_FOUND,
+            },
         };
-        // SAFETY: both checked non-null; writable by the caller's contract. The string lives
-        // in the immutable database, so the lent pointer stays valid while it lives.
+        // SAFETY: both checked non-null; writable by the caller's contract. The bytes live in
+        // the immutable database (its value arena and metadata), so the lent pointer stays
+        // valid while the database lives.
         unsafe {
             write_opt(ptr_out, s.as_ptr().cast::<c_char>());
             write_opt(len_out, s.len());
@@ -232,10 +206,28 @@ unsafe fn lend(
     })
 }
 
+/// Lends the normalized value of indicator `id`: what the sensors print as `indicator`
+/// (`10.0.0.0/8`, `evil.com`, a lowercase hex digest...). `*ptr_out` points to `*len_out`
+/// bytes, **not NUL-terminated**, valid while the database lives (while any reference to it
+/// is held). UTF-8, except for a literal, whose raw bytes are lent as given (print them
+/// lossily). `LR_NOT_FOUND` for a bad id.
+///
+/// # Safety
+/// `database` NULL or a live reference; `ptr_out`, `len_out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn lr_database_indicator_value(
+    database: *const lr_database,
+    id: u32,
+    ptr_out: *mut *const c_char,
+    len_out: *mut usize,
+) -> lr_result {
+    // SAFETY: forwarded contract.
+    unsafe { lend(database, id, Part::Value, ptr_out, len_out) }
+}
+
 /// Lends source number `index` (0-based, below `lr_indicator.source_count`) of indicator
-/// `id`: `*ptr_out` points to `*len_out` bytes of UTF-8, **not NUL-terminated**, valid while
-/// the database lives (while any reference to it is held). `LR_NOT_FOUND` for a bad id or
-/// index.
+/// `id`, as `lr_database_indicator_value` does (UTF-8, not NUL-terminated, valid while the
+/// database lives). `LR_NOT_FOUND` for a bad id or index.
 ///
 /// # Safety
 /// `database` NULL or a live reference; `ptr_out`, `len_out` NULL or writable.
@@ -248,7 +240,7 @@ pub unsafe extern "C" fn lr_database_indicator_source(
     len_out: *mut usize,
 ) -> lr_result {
     // SAFETY: forwarded contract.
-    unsafe { lend(database, id, index, |i| &i.meta.sources, ptr_out, len_out) }
+    unsafe { lend(database, id, Part::Source(index), ptr_out, len_out) }
 }
 
 /// Lends reference number `index` (0-based, below `lr_indicator.ref_count`) of indicator
@@ -265,5 +257,5 @@ pub unsafe extern "C" fn lr_database_indicator_ref(
     len_out: *mut usize,
 ) -> lr_result {
     // SAFETY: forwarded contract.
-    unsafe { lend(database, id, index, |i| &i.meta.refs, ptr_out, len_out) }
+    unsafe { lend(database, id, Part::Ref(index), ptr_out, len_out) }
 }

@@ -20,10 +20,9 @@
 //!   `lr_builder_last_error`.
 //!
 //! Strings: inputs are `const char *` with a length (bytes: lines, feeds, values) or
-//! NUL-terminated (names: sources, refs, formats), UTF-8. Strings the database holds
-//! (sources, refs) are *lent* as pointer + length, not NUL-terminated, valid while the
-//! database lives; the normalized value text, which is formatted on demand, is *copied* into
-//! a caller buffer (NUL-terminated; ask for the length with a NULL buffer).
+//! NUL-terminated (names: sources, refs, formats), UTF-8. Strings the database holds (the
+//! normalized value, sources, refs) are *lent* as pointer + length, not NUL-terminated,
+//! valid while the database lives: no copy, no buffer to size.
 
 #![allow(non_camel_case_types)]
 // The FFI functions are exported with `#[no_mangle]`; clippy's safety-doc lint is satisfied
@@ -73,14 +72,12 @@ pub enum lr_result {
     LR_BAD_TIMESTAMP = 9,
     /// No indicator with that id, or no source/ref with that index.
     LR_NOT_FOUND = 10,
-    /// The caller's buffer is too small (nothing was written).
-    LR_INSUFFICIENT_BUFFER = 11,
     /// The scan was stopped by the callback returning non-zero (not an error).
-    LR_STOPPED = 12,
+    LR_STOPPED = 11,
 }
 
 /// Every result code, for tests and `lr_result_message`.
-const RESULTS: [lr_result; 13] = [
+const RESULTS: [lr_result; 12] = [
     lr_result::LR_OK,
     lr_result::LR_NULL_ARGUMENT,
     lr_result::LR_INVALID_VALUE,
@@ -92,7 +89,6 @@ const RESULTS: [lr_result; 13] = [
     lr_result::LR_PANIC,
     lr_result::LR_BAD_TIMESTAMP,
     lr_result::LR_NOT_FOUND,
-    lr_result::LR_INSUFFICIENT_BUFFER,
     lr_result::LR_STOPPED,
 ];
 
@@ -110,7 +106,6 @@ impl lr_result {
             lr_result::LR_PANIC => c"internal error (panic caught at the C boundary)",
             lr_result::LR_BAD_TIMESTAMP => c"bad timestamp",
             lr_result::LR_NOT_FOUND => c"no such indicator, source or reference",
-            lr_result::LR_INSUFFICIENT_BUFFER => c"buffer too small",
             lr_result::LR_STOPPED => c"scan stopped by the callback",
         }
     }
