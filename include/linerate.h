@@ -38,6 +38,12 @@
 #define LR_FLAG_NOCASE 2
 
 /**
+ * Flag for `lr_builder_load`: every entry of the feed is an allowlist entry (as the sensors'
+ * `--allow PATH` does).
+ */
+#define LR_FLAG_ALLOW 4
+
+/**
  * A result code. Stable: values are never renumbered; new codes may be added.
  */
 enum lr_result
@@ -465,7 +471,8 @@ lr_result lr_builder_add_allow(struct lr_builder *builder,
  * allowlist entries to the builder. `format` is a format name (`"plain"`, ... as
  * `--format` takes them) or NULL / `""` to detect it from the content. `source` names the
  * feed: it becomes the indicators' source (NUL-terminated, required). `flags`:
- * `LR_FLAG_EXACT` loads every domain exact-only.
+ * `LR_FLAG_EXACT` loads every domain exact-only; `LR_FLAG_ALLOW` adds every entry to the
+ * allowlist (the counts in the report are then allowlist entries).
  *
  * A bad entry does not fail the load: it is skipped, counted in `report_out->skipped`, and
  * the first ones are described (with their line and reason) in `lr_builder_last_error`.

@@ -1,8 +1,8 @@
 //! `lr_builder`: collecting indicators (one by one or from feeds) and compiling a database.
 
 use super::{
-    bytes, guard, kind_from_u32, lr_database, lr_result, opt_cstr, tri, write_opt, LR_FLAG_EXACT,
-    LR_FLAG_NOCASE, LR_KIND_COUNT,
+    bytes, guard, kind_from_u32, lr_database, lr_result, opt_cstr, tri, write_opt, LR_FLAG_ALLOW,
+    LR_FLAG_EXACT, LR_FLAG_NOCASE, LR_KIND_COUNT,
 };
 use crate::compile::Builder;
 use crate::error::Error;
@@ -307,7 +307,8 @@ pub unsafe extern "C" fn lr_builder_add_allow(
 /// allowlist entries to the builder. `format` is a format name (`"plain"`, ... as
 /// `--format` takes them) or NULL / `""` to detect it from the content. `source` names the
 /// feed: it becomes the indicators' source (NUL-terminated, required). `flags`:
-/// `LR_FLAG_EXACT` loads every domain exact-only.
+/// `LR_FLAG_EXACT` loads every domain exact-only; `LR_FLAG_ALLOW` adds every entry to the
+/// allowlist (the counts in the report are then allowlist entries).
 ///
 /// A bad entry does not fail the load: it is skipped, counted in `report_out->skipped`, and
 /// the first ones are described (with their line and reason) in `lr_builder_last_error`.
@@ -347,7 +348,7 @@ pub unsafe extern "C" fn lr_builder_load(
         let Ok(source) = std::str::from_utf8(source) else {
             return b.fail_with(lr_result::LR_INVALID_VALUE, "source is not valid UTF-8");
         };
-        if flags & !LR_FLAG_EXACT != 0 {
+        if flags & !(LR_FLAG_EXACT | LR_FLAG_ALLOW) != 0 {
             return b.fail_with(
                 lr_result::LR_INVALID_VALUE,
                 &format!("flags has unknown bits set for a load (0x{flags:x})"),
@@ -396,7 +397,14 @@ pub unsafe extern "C" fn lr_builder_load(
                 r.skipped_count - SKIPPED_DETAILS
             ));
         }
-        if let Err(e) = loaded.add_to(&mut b.builder) {
+        let added = if flags & LR_FLAG_ALLOW != 0 {
+            let all = loaded.indicators.into_iter().chain(loaded.allow);
+            all.map(|i| b.builder.add_allow(i))
+                .collect::<Result<(), _>>()
+        } else {
+            loaded.add_to(&mut b.builder)
+        };
+        if let Err(e) = added {
             return b.fail(&e);
         }
         b.set_detail(&detail);

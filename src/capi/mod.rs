@@ -160,6 +160,9 @@ pub const LR_KIND_COUNT: usize = 10;
 pub const LR_FLAG_EXACT: u32 = 1;
 /// Flag: a literal indicator matches ASCII letters in either case.
 pub const LR_FLAG_NOCASE: u32 = 2;
+/// Flag for `lr_builder_load`: every entry of the feed is an allowlist entry (as the sensors'
+/// `--allow PATH` does).
+pub const LR_FLAG_ALLOW: u32 = 4;
 
 impl From<Kind> for lr_kind {
     fn from(k: Kind) -> lr_kind {

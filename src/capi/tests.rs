@@ -506,17 +506,38 @@ fn load_reports_counts_and_skipped() {
     };
     assert_eq!(r, LR_OK);
     assert_eq!(b.error(), "", "nothing skipped");
-    let db = b.compile();
-    let (r, hits) = scan(&db, b"a.evil.com evil.com 10.9.9.9 x.org", 0, Some(collect));
+    // An allowlist feed.
+    let allow = b"10.9.9.9\n";
+    // SAFETY: as above.
+    let r = unsafe {
+        lr_builder_load(
+            b.0,
+            allow.as_ptr().cast(),
+            allow.len(),
+            null(),
+            c"allow".as_ptr(),
+            LR_FLAG_ALLOW,
+            &mut rep,
+        )
+    };
     assert_eq!(r, LR_OK);
-    // evil.com was loaded exact-only: the subdomain does not match.
+    assert_eq!((rep.total, rep.loaded[0]), (1, 1));
+    let db = b.compile();
+    let (r, hits) = scan(
+        &db,
+        b"a.evil.com evil.com 10.9.9.9 x.org 10.1.1.1",
+        0,
+        Some(collect),
+    );
+    assert_eq!(r, LR_OK);
+    // evil.com was loaded exact-only: the subdomain does not match; 10.9.9.9 is allowed.
     let got: Vec<(usize, usize, lr_kind)> = hits.iter().map(|s| (s.start, s.end, s.kind)).collect();
     assert_eq!(
         got,
         [
             (11, 19, lr_kind::LR_KIND_DOMAIN),
-            (20, 28, lr_kind::LR_KIND_IP),
-            (29, 34, lr_kind::LR_KIND_DOMAIN)
+            (29, 34, lr_kind::LR_KIND_DOMAIN),
+            (35, 43, lr_kind::LR_KIND_IP)
         ]
     );
     let mut info = std::mem::MaybeUninit::<lr_indicator>::uninit();
