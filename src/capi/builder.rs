@@ -398,9 +398,8 @@ pub unsafe extern "C" fn lr_builder_load(
             ));
         }
         let added = if flags & LR_FLAG_ALLOW != 0 {
-            let all = loaded.indicators.into_iter().chain(loaded.allow);
-            all.map(|i| b.builder.add_allow(i))
-                .collect::<Result<(), _>>()
+            let mut all = loaded.indicators.into_iter().chain(loaded.allow);
+            all.try_for_each(|i| b.builder.add_allow(i))
         } else {
             loaded.add_to(&mut b.builder)
         };
