@@ -4,7 +4,7 @@
 use crate::error::{Error, ErrorKind};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex_automata::meta::{self, Regex};
-use regex_automata::{Input, PatternSet};
+use regex_automata::Input;
 
 /// Literal indicators: one automaton for case-sensitive, one for ASCII-case-insensitive.
 pub(crate) struct Literals {
@@ -71,20 +71,104 @@ impl Literals {
     }
 }
 
-/// Regex indicators: a multi-pattern regex tells which patterns match at all; each matching
-/// pattern's own regex then finds its spans.
+/// Regex indicators, searched the way Hyperscan does it: each regex contributes the literal
+/// set that every match must start (or end) with, extracted from its syntax tree; one
+/// aho-corasick automaton over all those literals tells which regexes can match a line, and
+/// only those run. Regexes without a usable literal (fewer than 3 bytes, or too many
+/// alternatives) are checked together by one union regex on every line, which is the slow
+/// path: the cost of a database is mostly its count of such regexes.
 pub(crate) struct Regexes {
-    set: Regex,
     each: Vec<Regex>,
     ids: Vec<u32>,
+    /// Literals of the filtered regexes, and for each literal its regex.
+    prefilter: Option<(AhoCorasick, Vec<u32>)>,
+    /// Regexes with no literal, and their union (leftmost-first, for "does any match?").
+    always: Vec<u32>,
+    always_any: Option<Regex>,
 }
 
 /// Per-thread search state for [`Regexes`], kept in the scratch.
 #[derive(Default)]
 pub(crate) struct RegexCache {
-    set: Option<meta::Cache>,
+    any: Option<meta::Cache>,
     each: Vec<Option<meta::Cache>>,
-    patset: Option<PatternSet>,
+    cand: Vec<u32>,
+}
+
+/// The literal set every match of `hir` must begin or end with, if it is a good filter:
+/// finite, at most 256 literals, none shorter than 3 bytes.
+fn required_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let mut best: Option<Vec<Vec<u8>>> = None;
+    for prefix in [true, false] {
+        let mut ex = Extractor::new();
+        ex.kind(if prefix {
+            ExtractKind::Prefix
+        } else {
+            ExtractKind::Suffix
+        });
+        let mut seq = ex.extract(hir);
+        if prefix {
+            seq.optimize_for_prefix_by_preference();
+        } else {
+            seq.optimize_for_suffix_by_preference();
+        }
+        let Some(lits) = seq.literals() else { continue };
+        if lits.is_empty() || lits.len() > 256 || lits.iter().any(|l| l.as_bytes().len() < 3) {
+            continue;
+        }
+        let set: Vec<Vec<u8>> = lits.iter().map(|l| l.as_bytes().to_vec()).collect();
+        if best
+            .as_ref()
+            .is_none_or(|b| selectivity(&set) > selectivity(b))
+        {
+            best = Some(set);
+        }
+    }
+    best
+}
+
+/// How well a literal set filters log lines: its shortest literal's length, less 3 for
+/// literals found on most web log lines (`www.`, `.com`, `http`...), which would make the
+/// regex run nearly everywhere.
+fn selectivity(set: &[Vec<u8>]) -> usize {
+    const COMMON: &[&[u8]] = &[
+        b"www.", b".com", b".net", b".org", b"http", b"https", b".html", b"com", b"net", b"org",
+        b"www", b"/index",
+    ];
+    set.iter()
+        .map(|l| {
+            let common = COMMON.iter().any(|c| l.eq_ignore_ascii_case(c));
+            l.len().saturating_sub(if common { 3 } else { 0 })
+        })
+        .min()
+        .unwrap_or(0)
+}
+
+fn union(pats: &[&str], limit: usize) -> Result<Regex, Error> {
+    meta::Builder::new()
+        .syntax(crate::indicator::regex_syntax_config())
+        .configure(
+            meta::Config::new()
+                .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                .nfa_size_limit(Some(limit))
+                .hybrid_cache_capacity(8 << 20),
+        )
+        .build_many(pats)
+        .map_err(|e| {
+            let k = if e.size_limit().is_some() {
+                ErrorKind::LimitExceeded
+            } else {
+                ErrorKind::Compile
+            };
+            Error::new(
+                k,
+                format!(
+                    "cannot compile the {} regex indicators without literals together: {e}",
+                    pats.len()
+                ),
+            )
+        })
 }
 
 impl Regexes {
@@ -98,45 +182,94 @@ impl Regexes {
         }
         let mut each = Vec::with_capacity(items.len());
         let mut ids = Vec::with_capacity(items.len());
-        let mut pats = Vec::with_capacity(items.len());
-        for (p, id) in items {
-            each.push(crate::indicator::check_regex(&p, per_regex_limit)?);
-            ids.push(id);
-            pats.push(p);
-        }
-        let set = meta::Builder::new()
-            .configure(
-                meta::Config::new()
-                    .match_kind(regex_automata::MatchKind::All)
-                    .nfa_size_limit(Some(total_limit))
-                    .hybrid_cache_capacity(8 << 20),
+        let mut lits = Vec::new();
+        let mut lit_owner = Vec::new();
+        let mut always = Vec::new();
+        let mut always_pats = Vec::new();
+        let mut total = 0usize;
+        for (i, (p, id)) in items.iter().enumerate() {
+            let re = crate::indicator::check_regex(p, per_regex_limit)?;
+            total += re.memory_usage();
+            if total > total_limit {
+                return Err(Error::new(
+                    ErrorKind::LimitExceeded,
+                    format!("regex indicators use more than {total_limit} bytes together (Limits::regex_total_size_limit)"),
+                ));
+            }
+            each.push(re);
+            ids.push(*id);
+            let hir = regex_automata::util::syntax::parse_with(
+                p,
+                &crate::indicator::regex_syntax_config(),
             )
-            .build_many(&pats)
-            .map_err(|e| {
-                Error::new(
-                    if e.size_limit().is_some() {
-                        ErrorKind::LimitExceeded
-                    } else {
-                        ErrorKind::Compile
-                    },
-                    format!(
-                        "cannot compile the {} regex indicators together: {e}",
-                        pats.len()
-                    ),
-                )
-            })?;
-        Ok(Some(Regexes { set, each, ids }))
+            .map_err(|e| Error::invalid("regex", p, e))?;
+            match required_literals(&hir) {
+                Some(ls) => {
+                    for l in ls {
+                        lits.push(l);
+                        lit_owner.push(i as u32);
+                    }
+                }
+                None => {
+                    always.push(i as u32);
+                    always_pats.push(p.as_str());
+                }
+            }
+        }
+        let prefilter = if lits.is_empty() {
+            None
+        } else {
+            let ac = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&lits)
+                .map_err(|e| {
+                    Error::new(
+                        ErrorKind::Compile,
+                        format!("cannot build the regex prefilter: {e}"),
+                    )
+                })?;
+            Some((ac, lit_owner))
+        };
+        let always_any = if always_pats.is_empty() {
+            None
+        } else {
+            Some(union(&always_pats, total_limit)?)
+        };
+        Ok(Some(Regexes {
+            each,
+            ids,
+            prefilter,
+            always,
+            always_any,
+        }))
     }
 
-    fn prepare<'c>(&self, c: &'c mut RegexCache) -> (&'c mut meta::Cache, &'c mut PatternSet) {
-        if c.each.len() != self.each.len() {
-            c.each = (0..self.each.len()).map(|_| None).collect();
+    /// Fills `cache.cand` with the regexes that may match `hay` (sorted, distinct).
+    fn candidates(&self, hay: &[u8], cache: &mut RegexCache) {
+        cache.cand.clear();
+        if let Some((ac, owner)) = &self.prefilter {
+            if ac.is_match(hay) {
+                for m in ac.find_overlapping_iter(hay) {
+                    cache.cand.push(owner[m.pattern().as_usize()]);
+                }
+            }
         }
-        let set = c.set.get_or_insert_with(|| self.set.create_cache());
-        let ps = c
-            .patset
-            .get_or_insert_with(|| PatternSet::new(self.set.pattern_len()));
-        (set, ps)
+        if let Some(u) = &self.always_any {
+            let c = cache.any.get_or_insert_with(|| u.create_cache());
+            if u.search_half_with(c, &Input::new(hay).earliest(true))
+                .is_some()
+            {
+                cache.cand.extend_from_slice(&self.always);
+            }
+        }
+        if cache.cand.len() > 1 {
+            cache.cand.sort_unstable();
+            cache.cand.dedup();
+        }
+        if cache.each.len() != self.each.len() {
+            cache.each = (0..self.each.len()).map(|_| None).collect();
+        }
     }
 
     /// Calls `f(id, start, end)` for each non-overlapping match of each regex.
@@ -146,16 +279,9 @@ impl Regexes {
         cache: &mut RegexCache,
         mut f: impl FnMut(u32, usize, usize),
     ) {
-        let (setc, ps) = self.prepare(cache);
-        ps.clear();
-        self.set
-            .which_overlapping_matches_with(setc, &Input::new(hay), ps);
-        if ps.is_empty() {
-            return;
-        }
-        let ps = cache.patset.take().unwrap_or_else(|| PatternSet::new(0));
-        for pid in ps.iter() {
-            let i = pid.as_usize();
+        self.candidates(hay, cache);
+        for k in 0..cache.cand.len() {
+            let i = cache.cand[k] as usize;
             let re = &self.each[i];
             let c = cache.each[i].get_or_insert_with(|| re.create_cache());
             let mut input = Input::new(hay);
@@ -168,12 +294,17 @@ impl Regexes {
                 input.set_start(m.end().max(m.start() + 1));
             }
         }
-        cache.patset = Some(ps);
     }
 
     /// Whether any regex matches `hay` (for allowlist regex entries).
     pub(crate) fn any(&self, hay: &[u8], cache: &mut RegexCache) -> bool {
-        let (setc, _) = self.prepare(cache);
-        self.set.search_half_with(setc, &Input::new(hay)).is_some()
+        self.candidates(hay, cache);
+        (0..cache.cand.len()).any(|k| {
+            let i = cache.cand[k] as usize;
+            let re = &self.each[i];
+            let c = cache.each[i].get_or_insert_with(|| re.create_cache());
+            re.search_half_with(c, &Input::new(hay).earliest(true))
+                .is_some()
+        })
     }
 }

@@ -301,12 +301,23 @@ pub fn infer_kind(text: &str) -> Kind {
     Kind::Domain
 }
 
+/// Regex indicators match bytes: `\w`, `\d`, `\b`, `.` and `(?i)` are ASCII and invalid
+/// UTF-8 can match, as fits log lines and payloads (and keeps the lazy DFA on its fast path:
+/// Unicode word boundaries make it give up on non-ASCII input). A pattern that wants Unicode
+/// classes enables them with `(?u)`.
+pub(crate) fn regex_syntax_config() -> regex_automata::util::syntax::Config {
+    regex_automata::util::syntax::Config::new()
+        .unicode(false)
+        .utf8(false)
+}
+
 pub(crate) fn check_regex(
     pattern: &str,
     size_limit: usize,
 ) -> Result<regex_automata::meta::Regex, Error> {
     use regex_automata::meta;
     let re = meta::Builder::new()
+        .syntax(regex_syntax_config())
         .configure(
             meta::Config::new()
                 .nfa_size_limit(Some(size_limit))
@@ -327,7 +338,7 @@ pub(crate) fn check_regex(
                 ),
             )
         })?;
-    let hir = regex_automata::util::syntax::parse(pattern)
+    let hir = regex_automata::util::syntax::parse_with(pattern, &regex_syntax_config())
         .map_err(|e| Error::invalid("regex", pattern, e))?;
     if hir.properties().minimum_len() == Some(0) {
         return Err(Error::invalid("regex", pattern, "matches the empty string"));
