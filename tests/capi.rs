@@ -212,10 +212,13 @@ fn sensor_matches_the_rust_api_on_edge_cases() {
             r#""observed":"C:\\Windows\\evil\"q""#,
             r#""observed":"ctl\u0001\u001f"#,
             "\u{FFFD}\u{FFFD}\u{FFFD}z\u{FFFD}z\u{FFFD}z",
+            "\"observed\":\"zz\u{FFFD}\u{FFFD}\u{FFFD}zz\"",
+            r#""line":13,"start":0,"end":8,"observed":"ctl\u0001\rend""#,
+            r#""line":13,"start":14,"end":17,"observed":"eol""#,
             r#""observed":"bücher.example","type":"domain","indicator":"xn--bcher-kva.example""#,
             r#""sources":["intel.txt","more.txt"]"#,
-            r#""line":11,"start":5,"end":13,"observed":"evil.com""#,
-            r#""line":15,"start":10"#,
+            r#""line":12,"start":5,"end":13,"observed":"evil.com""#,
+            r#""line":17,"start":10"#,
         ] {
             assert!(got.contains(needle), "missing {needle:?} in:\n{got}");
         }
@@ -225,7 +228,7 @@ fn sensor_matches_the_rust_api_on_edge_cases() {
             err.contains("line 3: invalid ip indicator \"10.0.0.1/8\": host bits set"),
             "{err}"
         );
-        assert!(err.contains("15 lines"), "{err}");
+        assert!(err.contains("17 lines"), "{err}");
     }
 }
 
