@@ -419,7 +419,7 @@ void lr_builder_free(struct lr_builder *builder);
  * The detail of the builder's last failure: what was wrong and where (for instance
  * `invalid ip indicator "10.0.0.1/8": host bits set (the network is 10.0.0.0/8)`). After
  * `lr_builder_load` it describes the first skipped entries (`line 4: ...`, one per line), or
- * is empty when nothing was skipped. Empty after any other successful call.
+ * is empty when nothing was skipped. Empty after a successful add or compile.
  *
  * Never NULL (a NULL builder gives `""`); NUL-terminated; valid until the next call on the
  * builder.

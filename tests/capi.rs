@@ -1,5 +1,5 @@
 //! The C API from C: builds the static library with the `capi` feature (a nested
-//! `cargo build` into its own target directory, so plain `cargo test` exercises the C path
+//! `cargo rustc` into its own target directory, so plain `cargo test` exercises the C path
 //! without contending for the running build's lock), compiles the programs in `examples/c/`
 //! with `gcc -std=c99 -Wall -Wextra -Werror -pedantic` against `include/linerate.h`, and runs
 //! them:
@@ -47,18 +47,27 @@ fn staticlib() -> Option<&'static Path> {
             return None;
         }
         let target = work_dir().join("target");
+        // `cargo rustc --crate-type staticlib`: only the static library, not the cdylib too.
         let out = Command::new(env!("CARGO"))
-            .args(["build", "--lib", "--features", "capi", "--manifest-path"])
+            .args([
+                "rustc",
+                "--lib",
+                "--crate-type",
+                "staticlib",
+                "--features",
+                "capi",
+            ])
+            .arg("--manifest-path")
             .arg(root().join("Cargo.toml"))
             .arg("--target-dir")
             .arg(&target)
             .env_remove("CARGO_TARGET_DIR")
             .env_remove("CARGO_BUILD_TARGET_DIR")
             .output()
-            .expect("run cargo build --features capi");
+            .expect("run cargo rustc --features capi");
         assert!(
             out.status.success(),
-            "cargo build --lib --features capi failed:\n{}",
+            "cargo rustc --lib --crate-type staticlib --features capi failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
         let lib = target.join("debug/liblinerate.a");
