@@ -204,6 +204,17 @@ unsafe fn indicator_from_c(
     let raw = unsafe { bytes(value, value_len) }.map_err(|c| (c, "value: null pointer".into()))?;
     // SAFETY: forwarded contract of `meta`.
     let (meta, flags) = unsafe { meta_from_c(meta) }?;
+    for (flag, name, applies) in [
+        (LR_FLAG_EXACT, "LR_FLAG_EXACT", Kind::Domain),
+        (LR_FLAG_NOCASE, "LR_FLAG_NOCASE", Kind::Literal),
+    ] {
+        if flags & flag != 0 && kind != applies {
+            return Err((
+                lr_result::LR_INVALID_VALUE,
+                format!("{name} applies to {applies} indicators, not {kind}"),
+            ));
+        }
+    }
     let value = if kind == Kind::Literal {
         Value::literal(raw, flags & LR_FLAG_NOCASE != 0)
     } else {

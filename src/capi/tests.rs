@@ -361,6 +361,24 @@ fn bad_values_give_codes_and_messages() {
         LR_INVALID_VALUE
     );
     assert!(b.error().contains("unknown bits"), "{}", b.error());
+    m.flags = LR_FLAG_NOCASE;
+    assert_eq!(
+        b.add(lr_kind::LR_KIND_DOMAIN, "a.com", Some(&m)).0,
+        LR_INVALID_VALUE
+    );
+    assert_eq!(
+        b.error(),
+        "LR_FLAG_NOCASE applies to literal indicators, not domain"
+    );
+    m.flags = LR_FLAG_EXACT;
+    assert_eq!(
+        b.add(lr_kind::LR_KIND_IP, "1.2.3.4", Some(&m)).0,
+        LR_INVALID_VALUE
+    );
+    assert_eq!(
+        b.error(),
+        "LR_FLAG_EXACT applies to domain indicators, not ip"
+    );
     m.flags = 0;
     m.valid_from = 20;
     m.valid_until = 10;
