@@ -16,6 +16,7 @@
 
 mod automata;
 mod exact;
+mod filter;
 mod ipset;
 mod store;
 mod table;
@@ -28,6 +29,7 @@ use crate::indicator::{normalize, Indicator, Kind, Meta, Value, DEFAULT_REGEX_SI
 use crate::time::Timestamp;
 use automata::{Literals, Regexes};
 use exact::ExactMap;
+pub(crate) use filter::DomainFilter;
 use ipnet::IpNet;
 use ipset::{IpSet, Net};
 use std::borrow::Cow;
@@ -379,6 +381,8 @@ impl Database {
 pub(crate) struct Index {
     pub(crate) ip: IpSet,
     pub(crate) domains: ExactMap,
+    /// Bloom filter over the domain names, probed before any normalization or exact lookup.
+    pub(crate) domain_filter: DomainFilter,
     pub(crate) urls: ExactMap,
     pub(crate) emails: ExactMap,
     /// Keyed by the binary digest: the length tells the algorithm apart.
@@ -459,6 +463,13 @@ impl Index {
                 (n, port, id)
             })
             .collect();
+        x.domain_filter = DomainFilter::build(
+            (0..store.len() as u32)
+                .filter(|&id| kind_of(store.kinds[id as usize]) == Kind::Domain)
+                .map(|id| store.bytes(id))
+                .collect::<Vec<_>>()
+                .into_iter(),
+        );
         x.ip = IpSet::build(nets);
         x.literals = Literals::build(lits)?;
         x.regexes = Regexes::build(res, limits.regex_size_limit, limits.regex_total_size_limit)?;
@@ -489,6 +500,7 @@ impl Index {
     fn memory(&self) -> usize {
         self.ip.memory()
             + self.domains.memory()
+            + self.domain_filter.memory()
             + self.urls.memory()
             + self.emails.memory()
             + self.hashes.memory()

@@ -65,6 +65,15 @@ fn word_at(line: &[u8], i: usize, underscore: bool) -> bool {
     char_at(line, i).is_some_and(char::is_alphanumeric)
 }
 
+/// Writes `v`'s `Display` form into `buf` (large enough for any IP address) and returns it.
+fn display(buf: &mut [u8; 64], v: impl std::fmt::Display) -> &[u8] {
+    use std::io::Write;
+    let mut w = &mut buf[..];
+    let _ = write!(w, "{v}");
+    let n = 64 - w.len();
+    &buf[..n]
+}
+
 /// Parses a dotted quad at `i`: four decimal octets 0–255 without leading zeros.
 /// Returns (address, end).
 #[inline]
@@ -116,11 +125,56 @@ fn port_at(line: &[u8], i: usize) -> Option<(u16, usize)> {
     Some((v as u16, p))
 }
 
-/// Finds the domain name in the dot-free-of-empty-labels segment `[s, e)` of `line`:
-/// trims `-` at the ends (and non-alphanumeric non-ASCII characters), requires two labels or
-/// more and a last label of 2+ ASCII letters (or `xn--…`, or non-ASCII letters).
-/// Writes the normalized name to `out` and returns its span.
-fn domain_in(line: &[u8], mut s: usize, mut e: usize, out: &mut Vec<u8>) -> Option<(usize, usize)> {
+/// Whether a non-ASCII character ends a name although name runs take every byte >= 0x80:
+/// Unicode whitespace, controls, and the punctuation and symbol blocks (NBSP, `’`, `—`,
+/// `、`, emoji...). Letters, digits, marks, joiners and IDNA-ignored format characters
+/// (soft hyphen, ZWSP) stay inside names. SPEC §2: labels are letters, digits, `-`, `_`.
+fn is_separator(c: char) -> bool {
+    if c.is_alphanumeric() {
+        return false;
+    }
+    let u = c as u32;
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(u,
+            0x80..=0xBF | 0xD7 | 0xF7
+            | 0x2000..=0x2BFF | 0x2E00..=0x2E7F | 0x3000..=0x303F
+            | 0xFE10..=0xFE19 | 0xFE30..=0xFE6F | 0xFF00..=0xFFFF | 0x1F000..=0x1FAFF)
+            && !matches!(u, 0xAD | 0x200B..=0x200D | 0x2060..=0x206F | 0x20D0..=0x20FF)
+}
+
+/// The end of the name segment starting at `seg` in the run `[seg, e)`: the first empty label
+/// (`..`), separator character or invalid UTF-8 byte. Returns (end, start of the next segment).
+fn segment_end(line: &[u8], seg: usize, e: usize) -> (usize, usize) {
+    let mut end = seg;
+    while end < e {
+        let b = line[end];
+        if b == b'.' && end + 1 < e && line[end + 1] == b'.' {
+            let mut next = end + 1;
+            while next < e && line[next] == b'.' {
+                next += 1;
+            }
+            return (end, next);
+        }
+        if b >= 0x80 {
+            match char_at(line, end) {
+                Some(c) if !is_separator(c) => {
+                    end += c.len_utf8();
+                    continue;
+                }
+                other => return (end, (end + other.map_or(1, char::len_utf8)).min(e)),
+            }
+        }
+        end += 1;
+    }
+    (e, e)
+}
+
+/// Finds the domain name in the segment `[s, e)` of `line` (a run without empty labels):
+/// trims `-` and `.` at the ends (and non-alphanumeric non-ASCII characters), requires two
+/// labels or more and a last label of 2+ ASCII letters (or `xn--…`, or non-ASCII letters).
+/// Returns its span; the name is normalized later (see [`Database::observe_name`]).
+fn domain_in(line: &[u8], mut s: usize, mut e: usize) -> Option<(usize, usize)> {
     loop {
         while s < e && (line[s] == b'-' || line[s] == b'.') {
             s += 1;
@@ -138,10 +192,10 @@ fn domain_in(line: &[u8], mut s: usize, mut e: usize, out: &mut Vec<u8>) -> Opti
         }
         if e > s && line[e - 1] >= 0x80 && !char_before(line, e).is_some_and(char::is_alphanumeric)
         {
-            e -= 1;
-            while e > s && (line[e] & 0xC0) == 0x80 {
-                e -= 1;
-            }
+            // Drop the whole character, or one byte of invalid UTF-8 (a stray continuation
+            // byte must not take the ASCII byte before it along).
+            let n = char_before(line, e).map_or(1, char::len_utf8);
+            e = e.saturating_sub(n).max(s);
             changed = true;
         }
         if !changed {
@@ -160,7 +214,6 @@ fn domain_in(line: &[u8], mut s: usize, mut e: usize, out: &mut Vec<u8>) -> Opti
     if !tld_ok {
         return None;
     }
-    normalize::domain(name, out).ok()?;
     Some((s, e))
 }
 
@@ -228,6 +281,30 @@ impl Database {
         if want_hash {
             self.hashes(line, s, now);
         }
+    }
+
+    /// A domain name as written (any case, possibly Unicode): skipped at the cost of a few
+    /// multiplies unless the Bloom filter says the name or a parent may be an indicator;
+    /// normalized and looked up exactly otherwise. Also used for packet names.
+    pub(crate) fn observe_name(
+        &self,
+        name: &[u8],
+        span: Span,
+        where_seen: Where,
+        now: Timestamp,
+        s: &mut Scratch,
+    ) {
+        let filter = &self.inner.hits.domain_filter;
+        if name.is_ascii() && !filter.may_match_suffix(name) {
+            return;
+        }
+        let mut buf = std::mem::take(&mut s.buf);
+        if normalize::domain(name, &mut buf).is_ok()
+            && (name.is_ascii() || filter.may_match_suffix(&buf))
+        {
+            self.observe(Obs::Domain(&buf), &buf, span, span.end, where_seen, now, s);
+        }
+        s.buf = buf;
     }
 
     /// URLs: `scheme://` up to whitespace, a quote, `<` or `>`, minus trailing punctuation.
@@ -326,30 +403,14 @@ impl Database {
                 self.quads_in(line, st, e, s, now);
             }
             if want_dom {
-                // Segments between empty labels (`..`).
+                // Segments between empty labels (`..`) and separator characters.
                 let mut seg = st;
                 while seg < e {
-                    let mut end = seg;
-                    while end < e && !(line[end] == b'.' && end + 1 < e && line[end + 1] == b'.') {
-                        end += 1;
+                    let (end, next) = segment_end(line, seg, e);
+                    if let Some((a, b)) = domain_in(line, seg, end) {
+                        self.observe_name(&line[a..b], Span::new(a, b), Where::Line, now, s);
                     }
-                    let mut buf = std::mem::take(&mut s.buf);
-                    if let Some((a, b)) = domain_in(line, seg, end, &mut buf) {
-                        self.observe(
-                            Obs::Domain(&buf),
-                            &buf,
-                            Span::new(a, b),
-                            b,
-                            Where::Line,
-                            now,
-                            s,
-                        );
-                    }
-                    s.buf = buf;
-                    seg = end + 1;
-                    while seg < e && line[seg] == b'.' {
-                        seg += 1;
-                    }
+                    seg = next;
                 }
             }
         }
@@ -426,6 +487,14 @@ impl Database {
             if !(2..=7).contains(&ncolon) || tok.len() > 45 {
                 continue;
             }
+            // Without `::` an address has 8 groups (7 colons), or 6 and a dotted quad:
+            // this rejects times and MAC addresses before the parser sees them.
+            if memmem::find(tok, b"::").is_none()
+                && ncolon != 7
+                && !(ncolon == 6 && memchr::memchr(b'.', tok).is_some())
+            {
+                continue;
+            }
             if word_before(line, st, true) || (st > 0 && line[st - 1] == b'.') {
                 continue;
             }
@@ -459,9 +528,11 @@ impl Database {
             let span = Span::new(st, end);
             let port_end = port.map_or(end, |p| p.1);
             let pv = port.map(|p| p.0);
+            // Allowlist literal / regex entries see the normalized value (RFC 5952 text).
+            let mut tb = [0u8; 64];
             self.observe(
                 Obs::V6(u128::from(a), pv),
-                tok,
+                display(&mut tb, a),
                 span,
                 port_end,
                 Where::Line,
@@ -469,12 +540,17 @@ impl Database {
                 s,
             );
             if let Some(v4) = a.to_ipv4_mapped() {
-                // A dotted tail is observed as IPv4 by the dotted-quad scan already.
-                if memchr::memchr(b'.', tok).is_none() {
+                // A dotted tail is observed as IPv4 (over the dotted part) by the dotted-quad
+                // scan already, but without the port of `[v6]:port`: observe it here when
+                // there is one (identical sightings are deduplicated by `flush`).
+                let dotted = memchr::memrchr(b':', tok)
+                    .filter(|&c| memchr::memchr(b'.', &tok[c..]).is_some())
+                    .map(|c| st + c + 1);
+                if dotted.is_none() || pv.is_some() {
                     self.observe(
                         Obs::V4(u32::from(v4), pv),
-                        tok,
-                        span,
+                        display(&mut tb, v4),
+                        dotted.map_or(span, |d| Span::new(d, e)),
                         port_end,
                         Where::Line,
                         now,
@@ -511,13 +587,13 @@ impl Database {
             if e == at + 1 || line[at + 1] == b'.' {
                 continue;
             }
-            // The domain ends at the first empty label.
-            if let Some(dd) = memmem::find(&line[at + 1..e], b"..") {
-                e = at + 1 + dd;
-            }
+            // The domain ends at the first empty label or separator character.
+            e = segment_end(line, at + 1, e).0;
             let mut buf = std::mem::take(&mut s.buf);
-            if let Some((a, b)) = domain_in(line, at + 1, e, &mut buf) {
-                if a == at + 1 {
+            let dom = domain_in(line, at + 1, e)
+                .filter(|&(a, b)| a == at + 1 && normalize::domain(&line[a..b], &mut buf).is_ok());
+            if let Some((_, b)) = dom {
+                {
                     let dom_len = buf.len();
                     buf.extend(line[st..at].iter().map(u8::to_ascii_lowercase));
                     buf.push(b'@');
@@ -559,9 +635,14 @@ impl Database {
                 {
                     let mut buf = std::mem::take(&mut s.buf);
                     if normalize::hex_decode(&line[st..e], &mut buf).is_some() {
+                        // Allowlist literal / regex entries see the normalized (lowercase) digest.
+                        let mut low = [0u8; 128];
+                        let low = &mut low[..e - st];
+                        low.copy_from_slice(&line[st..e]);
+                        low.make_ascii_lowercase();
                         self.observe(
                             Obs::Hash(&buf),
-                            &line[st..e],
+                            low,
                             Span::new(st, e),
                             e,
                             Where::Line,

@@ -133,17 +133,26 @@ impl Index {
                 return true;
             }
         }
+        self.raw_covers(text, now, rc)
+    }
+
+    /// Whether a live literal entry occurs in `text` or a live regex entry matches it.
+    pub(crate) fn raw_covers(&self, text: &[u8], now: Timestamp, rc: &mut RegexCache) -> bool {
+        if self.window.is_empty() {
+            return self.literals.as_ref().is_some_and(|l| l.any(text))
+                || self.regexes.as_ref().is_some_and(|r| r.any(text, rc));
+        }
+        // Entries with a validity window: only live ones count.
+        let mut hit = false;
         if let Some(l) = &self.literals {
-            if l.any(text) {
-                return true;
+            l.find(text, |id, _, _| hit |= self.live(id, now));
+        }
+        if !hit {
+            if let Some(r) = &self.regexes {
+                r.find(text, rc, |id, _, _| hit |= self.live(id, now));
             }
         }
-        if let Some(r) = &self.regexes {
-            if r.any(text, rc) {
-                return true;
-            }
-        }
-        false
+        hit
     }
 }
 
@@ -226,8 +235,7 @@ impl Database {
             while i < s.pending.len() {
                 let sp = s.pending[i].span;
                 let text = &hay[sp.start - base..sp.end - base];
-                let lit = allow.literals.as_ref().is_some_and(|l| l.any(text));
-                if lit || allow.regexes.as_ref().is_some_and(|r| r.any(text, rc)) {
+                if allow.raw_covers(text, now, rc) {
                     s.pending.swap_remove(i);
                 } else {
                     i += 1;
