@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::{Builder, Indicator, Kind, Scratch, Timestamp};
-use std::ffi::{c_int, c_void, CStr};
+use std::ffi::{c_int, c_void, CStr, CString};
 use std::ptr::{null, null_mut};
 
 use lr_result::*;
@@ -785,4 +785,126 @@ fn from_error_kind_is_total() {
     assert_eq!(lr_result::from(E::UnknownFormat), LR_UNKNOWN_FORMAT);
     assert_eq!(lr_result::from(E::BadTimestamp), LR_BAD_TIMESTAMP);
     assert_eq!(lr_result::from(E::Compile), LR_COMPILE);
+}
+
+/// The shared case table (`tests/cases/line_cases.json`, format in `tests/cases/README.md`)
+/// through the C API: every indicator added with `lr_builder_add`, every line scanned with
+/// `lr_scan_line`, every value read back with `lr_database_indicator_value`.
+#[test]
+fn case_table_through_the_c_api() {
+    use serde_json::Value as J;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases/line_cases.json");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let cases: Vec<J> = serde_json::from_str(&text).unwrap();
+    assert!(cases.len() >= 80, "{} cases", cases.len());
+    let hex = |s: &str| {
+        let clean: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        let mut out = Vec::new();
+        crate::indicator::normalize::hex_decode(&clean, &mut out).expect("hex");
+        out
+    };
+    let time = |v: &J| match v {
+        J::Number(n) => n.as_i64().expect("seconds"),
+        J::String(s) => Timestamp::parse_rfc3339(s).expect("RFC 3339").0,
+        _ => panic!("bad time {v}"),
+    };
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = case["name"].as_str().unwrap();
+        let b = B::new();
+        for (list, allow) in [("indicators", false), ("allow", true)] {
+            for ind in case[list].as_array().into_iter().flatten() {
+                let kind_name = CString::new(ind["kind"].as_str().unwrap()).unwrap();
+                let mut kind = 0u32;
+                // SAFETY: valid C string and out-pointer.
+                let r = unsafe { lr_kind_from_name(kind_name.as_ptr(), &mut kind) };
+                assert_eq!(r, LR_OK, "{name}");
+                let value = match (&ind["value"], &ind["value_hex"]) {
+                    (J::String(v), J::Null) => v.as_bytes().to_vec(),
+                    (J::Null, J::String(h)) => hex(h),
+                    _ => panic!("{name}: value or value_hex"),
+                };
+                let source = CString::new(ind["source"].as_str().unwrap_or("case")).unwrap();
+                let mut flags = 0;
+                if ind["exact"].as_bool() == Some(true) {
+                    flags |= LR_FLAG_EXACT;
+                }
+                if ind["nocase"].as_bool() == Some(true) {
+                    flags |= LR_FLAG_NOCASE;
+                }
+                let m = lr_meta {
+                    source: source.as_ptr(),
+                    reference: null(),
+                    flags,
+                    valid_from: ind.get("valid_from").map_or(0, time),
+                    valid_until: ind.get("valid_until").map_or(0, time),
+                };
+                let (v, n) = (value.as_ptr().cast(), value.len());
+                // SAFETY: live builder; valid bytes and meta.
+                let r = unsafe {
+                    if allow {
+                        lr_builder_add_allow(b.0, kind, v, n, &m)
+                    } else {
+                        lr_builder_add(b.0, kind, v, n, &m, null_mut())
+                    }
+                };
+                assert_eq!(r, LR_OK, "{name}: {}", b.error());
+            }
+        }
+        let db = b.compile();
+        let line = match (&case["line"], &case["line_hex"], &case["line_parts"]) {
+            (J::String(l), J::Null, J::Null) => l.as_bytes().to_vec(),
+            (J::Null, J::String(h), J::Null) => hex(h),
+            (J::Null, J::Null, J::Array(parts)) => {
+                let mut out = Vec::new();
+                for p in parts {
+                    let piece = match (&p["text"], &p["hex"]) {
+                        (J::String(t), J::Null) => t.as_bytes().to_vec(),
+                        (J::Null, J::String(h)) => hex(h),
+                        _ => panic!("{name}: part"),
+                    };
+                    for _ in 0..p["times"].as_u64().unwrap_or(1) {
+                        out.extend_from_slice(&piece);
+                    }
+                }
+                out
+            }
+            _ => panic!("{name}: line"),
+        };
+        let now = case.get("now").map_or(0, time);
+        let (r, hits) = scan(&db, &line, now, Some(collect));
+        assert_eq!(r, LR_OK, "{name}");
+        let mut got: Vec<(usize, usize, String, String)> = hits
+            .iter()
+            .map(|s| {
+                let v = String::from_utf8_lossy(&value(&db, s.indicator)).into_owned();
+                (s.start, s.end, cstr(lr_kind_name(s.kind as u32)), v)
+            })
+            .collect();
+        got.sort();
+        let mut want: Vec<(usize, usize, String, String)> = case["expect"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["start"].as_u64().unwrap() as usize,
+                    e["end"].as_u64().unwrap() as usize,
+                    e["kind"].as_str().unwrap().to_string(),
+                    e["indicator"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        want.sort();
+        if got != want {
+            failures.push(format!("[{name}]\n   expect: {want:?}\n   C API:  {got:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ through the C API:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
