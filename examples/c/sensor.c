@@ -8,8 +8,9 @@
  *
  * Intel and allowlist files are loaded in argument order, their format detected from their
  * content (or --format), each named by its file name (unlike log_sensor, a directory is not
- * read: pass its files, in name order, to get the same result). A line is the bytes up to "\n" (a "\r"
- * before it is dropped); a last line without "\n" counts. Without INPUT, stdin ("-") is read.
+ * read: pass its files, in name order, for the same result). A line is the bytes up to "\n"
+ * (a "\r" before it is dropped); a last line without "\n" counts. Without INPUT, stdin ("-")
+ * is read.
  * A summary goes to stderr. Exit 0 after a complete run, 1 when an input cannot be read, 2 on
  * bad arguments or an intel file that cannot be loaded.
  *
