@@ -57,6 +57,9 @@ pub(crate) struct StoreBuilder {
     hasher: KeyHasher,
     dedupe: FlatTable,
     meta_ids: HashMap<Meta, u32>,
+    /// The last metadata interned: feeds give runs of indicators the same metadata, and
+    /// comparing with it is cheaper than hashing.
+    last_meta: Option<(Meta, u32)>,
 }
 
 /// The identity of a value: kind byte (with the nocase flag for literals) and its bytes.
@@ -79,12 +82,19 @@ fn mix(h: u64, tag: u8) -> u64 {
 
 impl StoreBuilder {
     fn intern(&mut self, m: Meta) -> u32 {
+        if let Some((last, i)) = &self.last_meta {
+            if *last == m {
+                return *i;
+            }
+        }
         if let Some(&i) = self.meta_ids.get(&m) {
+            self.last_meta = Some((m, i));
             return i;
         }
         let i = self.store.metas.len() as u32;
         self.store.metas.push(m.clone());
-        self.meta_ids.insert(m, i);
+        self.meta_ids.insert(m.clone(), i);
+        self.last_meta = Some((m, i));
         i
     }
 

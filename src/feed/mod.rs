@@ -1,8 +1,27 @@
-//! Threat-intel feed loaders: bytes in, indicators and a [`LoadReport`] out. No I/O.
+//! Threat-intel feed loaders: bytes in, indicators and a [`LoadReport`] out. No I/O
+//! (except in [`fs`], the filesystem convenience).
 //!
 //! One file per format. Every loader is total: a bad entry is skipped and reported with its
-//! line (or field) and reason, and never aborts the rest of the feed; only input that cannot
-//! be read as the format at all (for instance a STIX file that is not JSON) is an [`Error`].
+//! line (or field path) and reason, and never aborts the rest of the feed; only input that
+//! cannot be read as the format at all (for instance a STIX file that is not JSON) is an
+//! [`Error`]. Entries left out on purpose (comments aside: `to_ids: false`, revoked or
+//! superseded STIX versions, types linerate cannot match, hosts-file preamble names) are
+//! counted in [`LoadReport::ignored`].
+//!
+//! | [`Format`] | loader | what becomes an indicator |
+//! |---|---|---|
+//! | `plain` | [`load_plain`] | each line, kind inferred, or `KIND<TAB>VALUE[<TAB>source]` |
+//! | `hosts` | [`load_hosts`] | host names (exact), AdBlock `\|\|domain^` (with subdomains) |
+//! | `urlhaus` / `threatfox` / `feodo` | [`load_urlhaus`], [`load_threatfox`], [`load_feodo`] | the url / `ioc_value` / `dst_ip:dst_port` column |
+//! | `spamhaus-drop` / `spamhaus-json` | [`load_spamhaus_drop`], [`load_spamhaus_json`] | each CIDR, SBL id as reference |
+//! | `zeek` | [`load_zeek`] | each intel row, Zeek types mapped (domains exact) |
+//! | `stix` | [`load_stix`] | the single-observable subset of each indicator's pattern ([`stix_pattern`]) |
+//! | `misp` | [`load_misp`], [`load_misp_feed`] | each `to_ids` attribute, composites split |
+//! | `warninglist` | [`load_warninglist`] | allowlist entries ([`Loaded::allow`]) |
+//!
+//! Where a format names its own source (the plain list's third column), it replaces the
+//! feed name; where it names a producer (Zeek `meta.source`, MISP `Orgc`, STIX
+//! `created_by_ref`) that is added as a second source after the feed name.
 //!
 //! ```
 //! use linerate::feed::{self, LoadOptions};
@@ -13,9 +32,27 @@
 //! assert_eq!(loaded.report.skipped[0].line, Some(4));
 //! ```
 
+mod csv;
+mod detect;
+pub mod fs;
+mod hosts;
+mod misp;
 mod plain;
+mod spamhaus;
+mod stix;
+pub mod stix_pattern;
+mod warninglist;
+mod zeek;
 
+pub use csv::{load_feodo, load_threatfox, load_urlhaus, split_csv_line};
+pub use detect::detect;
+pub use hosts::load_hosts;
+pub use misp::{load_misp, load_misp_feed};
 pub use plain::load_plain;
+pub use spamhaus::{load_spamhaus_drop, load_spamhaus_json};
+pub use stix::load_stix;
+pub use warninglist::load_warninglist;
+pub use zeek::load_zeek;
 
 use crate::compile::Builder;
 use crate::error::{Error, ErrorKind};
@@ -28,25 +65,89 @@ use std::fmt;
 pub enum Format {
     /// One indicator per line, kind inferred; `#`/`;` comments; optional `KIND<TAB>VALUE[<TAB>source...]`.
     Plain,
+    /// Hosts-file blocklists (`0.0.0.0 evil.com`) and AdBlock `||evil.com^` lines.
+    Hosts,
+    /// abuse.ch URLhaus CSV dump.
+    Urlhaus,
+    /// abuse.ch ThreatFox CSV export.
+    Threatfox,
+    /// abuse.ch Feodo Tracker `ipblocklist.csv`.
+    Feodo,
+    /// Spamhaus DROP text (`CIDR ; SBLnnn`).
+    SpamhausDrop,
+    /// Spamhaus DROP JSON lines (`{"cidr":..,"sblid":..}`).
+    SpamhausJson,
+    /// Zeek intel framework file (`#fields` TSV).
+    Zeek,
+    /// STIX 2.0 / 2.1 bundle, TAXII envelope or array of objects.
+    Stix,
+    /// MISP event JSON (`{"Event":..}`, `{"response":[..]}` or a list of events).
+    Misp,
+    /// MISP warninglist `list.json` (loaded as allowlist entries).
+    Warninglist,
 }
 
 impl Format {
     /// Every format, for listing in help texts.
-    pub const ALL: &'static [Format] = &[Format::Plain];
+    pub const ALL: &'static [Format] = &[
+        Format::Plain,
+        Format::Hosts,
+        Format::Urlhaus,
+        Format::Threatfox,
+        Format::Feodo,
+        Format::SpamhausDrop,
+        Format::SpamhausJson,
+        Format::Zeek,
+        Format::Stix,
+        Format::Misp,
+        Format::Warninglist,
+    ];
 
     /// The format's name as accepted by `--format`.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Plain => "plain",
+            Format::Hosts => "hosts",
+            Format::Urlhaus => "urlhaus",
+            Format::Threatfox => "threatfox",
+            Format::Feodo => "feodo",
+            Format::SpamhausDrop => "spamhaus-drop",
+            Format::SpamhausJson => "spamhaus-json",
+            Format::Zeek => "zeek",
+            Format::Stix => "stix",
+            Format::Misp => "misp",
+            Format::Warninglist => "warninglist",
         }
     }
 
-    /// Parses a format name (see [`Format::as_str`]).
+    /// Parses a format name (see [`Format::as_str`]; case-insensitive, a few aliases such
+    /// as `txt`, `adblock`, `drop`, `stix2`, `zeek-intel`, `misp-event` are accepted).
+    ///
+    /// ```
+    /// use linerate::feed::Format;
+    /// assert_eq!(Format::from_name("STIX"), Some(Format::Stix));
+    /// assert_eq!(Format::from_name("drop"), Some(Format::SpamhausDrop));
+    /// assert_eq!(Format::from_name("nope"), None);
+    /// ```
     pub fn from_name(name: &str) -> Option<Format> {
-        Format::ALL
-            .iter()
-            .copied()
-            .find(|f| f.as_str().eq_ignore_ascii_case(name.trim()))
+        let n = name.trim().to_ascii_lowercase();
+        if let Some(f) = Format::ALL.iter().copied().find(|f| f.as_str() == n) {
+            return Some(f);
+        }
+        Some(match n.as_str() {
+            "txt" | "text" | "list" | "tsv" => Format::Plain,
+            "hostfile" | "hostsfile" | "adblock" => Format::Hosts,
+            "urlhaus-csv" => Format::Urlhaus,
+            "threatfox-csv" => Format::Threatfox,
+            "feodo-csv" | "ipblocklist" => Format::Feodo,
+            "spamhaus" | "drop" | "spamhaus-txt" => Format::SpamhausDrop,
+            "spamhaus-ndjson" | "drop-json" => Format::SpamhausJson,
+            "zeek-intel" | "intel" | "bro" => Format::Zeek,
+            "stix2" | "stix20" | "stix21" | "taxii" => Format::Stix,
+            "misp-event" | "misp-json" => Format::Misp,
+            "misp-warninglist" | "warninglists" => Format::Warninglist,
+            _ => return None,
+        })
     }
 }
 
@@ -227,12 +328,6 @@ impl Loaded {
     }
 }
 
-/// Guesses the format of `bytes` from its content.
-pub fn detect(bytes: &[u8]) -> Option<Format> {
-    let _ = bytes;
-    Some(Format::Plain)
-}
-
 /// Loads one feed of the given (or detected) format.
 ///
 /// Errors: [`ErrorKind::UnknownFormat`] when the format cannot be detected, and
@@ -252,6 +347,16 @@ pub fn load(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
     };
     match format {
         Format::Plain => Ok(load_plain(bytes, opts)),
+        Format::Hosts => Ok(load_hosts(bytes, opts)),
+        Format::Urlhaus => Ok(load_urlhaus(bytes, opts)),
+        Format::Threatfox => Ok(load_threatfox(bytes, opts)),
+        Format::Feodo => Ok(load_feodo(bytes, opts)),
+        Format::SpamhausDrop => Ok(load_spamhaus_drop(bytes, opts)),
+        Format::SpamhausJson => Ok(load_spamhaus_json(bytes, opts)),
+        Format::Zeek => load_zeek(bytes, opts),
+        Format::Stix => load_stix(bytes, opts),
+        Format::Misp => load_misp(bytes, opts),
+        Format::Warninglist => load_warninglist(bytes, opts),
     }
 }
 
@@ -263,4 +368,60 @@ pub(crate) fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
         .split(|&b| b == b'\n')
         .enumerate()
         .map(|(i, l)| (i + 1, l.strip_suffix(b"\r").unwrap_or(l)))
+}
+
+/// `bytes` without a leading UTF-8 byte order mark.
+pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// A feed error: `source: what`.
+pub(crate) fn bad_feed(opts: &LoadOptions, what: impl fmt::Display) -> Error {
+    Error::new(ErrorKind::BadFeed, format!("{}: {what}", opts.source))
+}
+
+/// Parses a whole JSON document, mapping a syntax error to a [`ErrorKind::BadFeed`] error
+/// naming the line and column. serde_json's recursion limit (128) bounds the nesting depth.
+pub(crate) fn parse_json(
+    bytes: &[u8],
+    opts: &LoadOptions,
+    format: Format,
+) -> Result<serde_json::Value, Error> {
+    serde_json::from_slice(strip_bom(bytes)).map_err(|e| {
+        bad_feed(
+            opts,
+            format_args!(
+                "not valid {format} JSON: {} at line {} column {}",
+                json_error_reason(&e),
+                e.line(),
+                e.column()
+            ),
+        )
+    })
+}
+
+/// serde_json's message without its own " at line L column C" suffix.
+pub(crate) fn json_error_reason(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(p) => s[..p].to_string(),
+        None => s,
+    }
+}
+
+/// A short, quoted rendering of a JSON value for reasons (truncated).
+pub(crate) fn show(v: &serde_json::Value) -> String {
+    let s = match v {
+        serde_json::Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    };
+    crate::error::truncate(&s, 80)
+}
+
+/// Appends `s` to `v` unless empty or already there.
+pub(crate) fn push_unique(v: &mut Vec<String>, s: &str) {
+    let s = s.trim();
+    if !s.is_empty() && !v.iter().any(|x| x == s) {
+        v.push(s.to_string());
+    }
 }

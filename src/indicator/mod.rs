@@ -287,6 +287,13 @@ pub fn infer_kind(text: &str) -> Kind {
     if parse_ip(t).is_ok() {
         return Kind::Ip;
     }
+    // `addr/len` that failed as a network (host bits set, /0, bad length) is still an IP
+    // value: let its parse error say why, rather than reading it as a URL path.
+    if let Some((addr, _)) = t.split_once('/') {
+        if addr.parse::<IpAddr>().is_ok() || leading_zero_octet(addr) {
+            return Kind::Ip;
+        }
+    }
     if let Some(k) = Kind::hash_for_hex_len(t.len()) {
         if t.bytes().all(|b| b.is_ascii_hexdigit()) {
             return k;
@@ -673,6 +680,14 @@ mod tests {
         assert!(err(Kind::Ip, "fe80::1%eth0").contains("zone"));
         assert!(err(Kind::Ip, "[2001:db8::1]").contains("brackets"));
         assert!(err(Kind::Ip, "0.0.0.0/0").contains("/0"));
+        assert!(Value::infer("10.0.0.1/8")
+            .unwrap_err()
+            .to_string()
+            .contains("host bits set"));
+        assert!(Value::infer("010.0.0.0/8")
+            .unwrap_err()
+            .to_string()
+            .contains("leading zero"));
         assert!(err(Kind::Ip, "1.2.3.4/33").contains("too long"));
         for bad in [
             "999.1.1.1",

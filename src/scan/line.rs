@@ -13,6 +13,59 @@ use crate::time::Timestamp;
 use memchr::{memchr_iter, memmem};
 use std::ops::ControlFlow;
 
+/// The `://` searcher, built once per process rather than once per line.
+fn url_finder() -> &'static memmem::Finder<'static> {
+    static F: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
+    F.get_or_init(|| memmem::Finder::new(b"://"))
+}
+
+const C_NAME: u8 = 1;
+const C_DOT: u8 = 2;
+const C_COLON: u8 = 4;
+const C_DIGIT: u8 = 8;
+/// Not a class of the table: set on a run holding a byte >= 0x80.
+const C_HIGH: u8 = 16;
+/// Not a class of the table: set on a run holding `..`.
+const C_DOTDOT: u8 = 32;
+
+/// The high bit of each byte of `w` that is zero.
+#[inline]
+fn zero_bytes(w: u64) -> u64 {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((w & LO7).wrapping_add(LO7)) | w | LO7)
+}
+
+/// The high bit of each byte of `w` that is `.` or `:`.
+#[inline]
+fn anchors(w: u64) -> u64 {
+    zero_bytes(w ^ 0x2e2e_2e2e_2e2e_2e2e) | zero_bytes(w ^ 0x3a3a_3a3a_3a3a_3a3a)
+}
+
+/// Byte classes of the single pass: name bytes (letters, digits, `-`, `_`, non-ASCII),
+/// `.` and `:`; zero for every byte that ends a token run.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_digit() {
+            C_NAME | C_DIGIT
+        } else if c >= 0x80 {
+            C_NAME | C_HIGH
+        } else if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
+            C_NAME
+        } else if c == b'.' {
+            C_DOT
+        } else if c == b':' {
+            C_COLON
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
 /// A byte of a name run: ASCII letter, digit, `-`, `_`, or part of a non-ASCII character.
 #[inline]
 fn is_name(b: u8) -> bool {
@@ -269,11 +322,8 @@ impl Database {
         if want_url || want_email {
             self.urls(line, s, now, want_url);
         }
-        if want_v4 || want_dom {
-            self.dotted(line, s, now, want_v4, want_dom);
-        }
-        if want_v6 || want_v4 {
-            self.colons(line, s, now);
+        if want_v4 || want_v6 || want_dom {
+            self.runs(line, s, now, want_v4, want_v6, want_dom);
         }
         if want_email {
             self.emails(line, s, now);
@@ -310,7 +360,7 @@ impl Database {
     /// URLs: `scheme://` up to whitespace, a quote, `<` or `>`, minus trailing punctuation.
     fn urls(&self, line: &[u8], s: &mut Scratch, now: Timestamp, want_url: bool) {
         let mut pos = 0;
-        for p in memmem::find_iter(line, b"://") {
+        for p in url_finder().find_iter(line) {
             if p < pos {
                 continue;
             }
@@ -383,36 +433,140 @@ impl Database {
         }
     }
 
-    /// Runs of name characters and dots: IPv4 dotted quads and domain names.
-    fn dotted(&self, line: &[u8], s: &mut Scratch, now: Timestamp, want_v4: bool, want_dom: bool) {
-        let mut pos = 0;
-        for dot in memchr_iter(b'.', line) {
-            if dot < pos {
-                continue;
-            }
-            let mut st = dot;
-            while st > 0 && (is_name(line[st - 1]) || line[st - 1] == b'.') {
-                st -= 1;
-            }
-            let mut e = dot + 1;
-            while e < line.len() && (is_name(line[e]) || line[e] == b'.') {
-                e += 1;
-            }
-            pos = e;
-            if want_v4 {
-                self.quads_in(line, st, e, s, now);
-            }
-            if want_dom {
-                // Segments between empty labels (`..`) and separator characters.
-                let mut seg = st;
-                while seg < e {
-                    let (end, next) = segment_end(line, seg, e);
-                    if let Some((a, b)) = domain_in(line, seg, end) {
-                        self.observe_name(&line[a..b], Span::new(a, b), Where::Line, now, s);
+    /// Token runs (name bytes, `.`, `:`) holding a dot or a colon: the only ones that can
+    /// be addresses or names. The anchors `.` and `:` are found eight bytes at a time with
+    /// exact SWAR byte masks, each unvisited anchor is widened to its run, and words
+    /// without an anchor (most of a log line) are never looked at byte by byte.
+    fn runs(
+        &self,
+        line: &[u8],
+        s: &mut Scratch,
+        now: Timestamp,
+        want_v4: bool,
+        want_v6: bool,
+        want_dom: bool,
+    ) {
+        let n = line.len();
+        let mut covered = 0;
+        let mut base = 0;
+        while base < n {
+            let mut mask = if base + 8 <= n {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(&line[base..base + 8]);
+                anchors(u64::from_le_bytes(w))
+            } else {
+                line[base..].iter().enumerate().fold(0u64, |m, (k, &b)| {
+                    if b == b'.' || b == b':' {
+                        m | 0x80 << (8 * k)
+                    } else {
+                        m
                     }
-                    seg = next;
+                })
+            };
+            while mask != 0 {
+                let p = base + (mask.trailing_zeros() / 8) as usize;
+                mask &= mask - 1;
+                if p < covered {
+                    continue;
+                }
+                let mut st = p;
+                while st > covered && CLASS[line[st - 1] as usize] != 0 {
+                    st -= 1;
+                }
+                let mut e = p;
+                let mut f = 0u8;
+                let mut prev = 0u8;
+                while e < n {
+                    let b = line[e];
+                    let c = CLASS[b as usize];
+                    if c == 0 {
+                        break;
+                    }
+                    f |= c | if b == b'.' && prev == b'.' {
+                        C_DOTDOT
+                    } else {
+                        0
+                    };
+                    prev = b;
+                    e += 1;
+                }
+                f |= line[st..p].iter().fold(0, |a, &b| {
+                    a | CLASS[b as usize] | if b >= 0x80 { C_HIGH } else { 0 }
+                });
+                covered = e;
+                self.run(line, st, e, f, s, now, want_v4, want_v6, want_dom);
+            }
+            base += 8;
+        }
+    }
+
+    /// Dispatches one token run `[st, e)` whose classes are `f`.
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
+        line: &[u8],
+        st: usize,
+        e: usize,
+        f: u8,
+        s: &mut Scratch,
+        now: Timestamp,
+        want_v4: bool,
+        want_v6: bool,
+        want_dom: bool,
+    ) {
+        if f & C_DOT != 0 && (want_v4 || want_dom) {
+            if f & C_COLON == 0 {
+                self.dotted(line, st, e, f, s, now, want_v4, want_dom);
+            } else {
+                let mut p = st;
+                while p < e {
+                    let q = memchr::memchr(b':', &line[p..e]).map_or(e, |x| p + x);
+                    if memchr::memchr(b'.', &line[p..q]).is_some() {
+                        self.dotted(line, p, q, f, s, now, want_v4, want_dom);
+                    }
+                    p = q + 1;
                 }
             }
+        }
+        if f & C_COLON != 0 && (want_v4 || want_v6) {
+            self.colon_run(line, st, e, s, now);
+        }
+    }
+
+    /// A run `[st, e)` of name bytes and dots holding at least one dot.
+    #[allow(clippy::too_many_arguments)]
+    fn dotted(
+        &self,
+        line: &[u8],
+        st: usize,
+        e: usize,
+        f: u8,
+        s: &mut Scratch,
+        now: Timestamp,
+        want_v4: bool,
+        want_dom: bool,
+    ) {
+        if want_v4 && f & C_DIGIT != 0 {
+            self.quads_in(line, st, e, s, now);
+        }
+        if !want_dom {
+            return;
+        }
+        if f & (C_HIGH | C_DOTDOT) == 0 {
+            // ASCII without empty labels: the whole run is one segment.
+            if let Some((a, b)) = domain_in(line, st, e) {
+                self.observe_name(&line[a..b], Span::new(a, b), Where::Line, now, s);
+            }
+            return;
+        }
+        // Segments between empty labels (`..`) and separator characters.
+        let mut seg = st;
+        while seg < e {
+            let (end, next) = segment_end(line, seg, e);
+            if let Some((a, b)) = domain_in(line, seg, end) {
+                self.observe_name(&line[a..b], Span::new(a, b), Where::Line, now, s);
+            }
+            seg = next;
         }
     }
 
@@ -454,109 +608,122 @@ impl Database {
         }
     }
 
-    /// IPv6 addresses: runs of hex digits, colons and dots with two colons or more.
-    fn colons(&self, line: &[u8], s: &mut Scratch, now: Timestamp) {
+    /// IPv6 candidates in a token run `[st, e)` holding a colon: its maximal sub-runs of hex
+    /// digits, colons and dots with two colons or more.
+    fn colon_run(&self, line: &[u8], st: usize, e: usize, s: &mut Scratch, now: Timestamp) {
         let is_v6 = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
-        let mut pos = 0;
-        for c in memchr_iter(b':', line) {
-            if c < pos {
+        let mut i = st;
+        while i < e {
+            if !is_v6(line[i]) {
+                i += 1;
                 continue;
             }
-            let mut st = c;
-            while st > 0 && is_v6(line[st - 1]) {
-                st -= 1;
+            let a = i;
+            let mut colons = 0;
+            while i < e && is_v6(line[i]) {
+                colons += usize::from(line[i] == b':');
+                i += 1;
             }
-            let mut e = c + 1;
-            while e < line.len() && is_v6(line[e]) {
-                e += 1;
+            if colons >= 2 {
+                self.v6_candidate(line, a, i, s, now);
             }
-            pos = e;
-            // A lone leading ':' is a separator (`ip:2001:db8::1`), trailing dots and a lone
-            // trailing ':' are punctuation.
-            if line[st] == b':' && line.get(st + 1) != Some(&b':') {
-                st += 1;
-            }
-            while e > st && line[e - 1] == b'.' {
-                e -= 1;
-            }
-            if e > st + 1 && line[e - 1] == b':' && line[e - 2] != b':' {
-                e -= 1;
-            }
-            let tok = &line[st..e];
-            let ncolon = memchr_iter(b':', tok).count();
-            if !(2..=7).contains(&ncolon) || tok.len() > 45 {
-                continue;
-            }
-            // Without `::` an address has 8 groups (7 colons), or 6 and a dotted quad:
-            // this rejects times and MAC addresses before the parser sees them.
-            if memmem::find(tok, b"::").is_none()
-                && ncolon != 7
-                && !(ncolon == 6 && memchr::memchr(b'.', tok).is_some())
+        }
+    }
+
+    /// One run of hex digits, colons and dots with two colons or more.
+    fn v6_candidate(
+        &self,
+        line: &[u8],
+        mut st: usize,
+        mut e: usize,
+        s: &mut Scratch,
+        now: Timestamp,
+    ) {
+        // A lone leading ':' is a separator (`ip:2001:db8::1`), trailing dots and a lone
+        // trailing ':' are punctuation.
+        if line[st] == b':' && line.get(st + 1) != Some(&b':') {
+            st += 1;
+        }
+        while e > st && line[e - 1] == b'.' {
+            e -= 1;
+        }
+        if e > st + 1 && line[e - 1] == b':' && line[e - 2] != b':' {
+            e -= 1;
+        }
+        let tok = &line[st..e];
+        let ncolon = tok.iter().filter(|&&b| b == b':').count();
+        if !(2..=7).contains(&ncolon) || tok.len() > 45 {
+            return;
+        }
+        // Without `::` an address has 8 groups (7 colons), or 6 and a dotted quad:
+        // this rejects times and MAC addresses before the parser sees them.
+        if !tok.windows(2).any(|w| w == b"::")
+            && ncolon != 7
+            && !(ncolon == 6 && memchr::memchr(b'.', tok).is_some())
+        {
+            return;
+        }
+        if word_before(line, st, true) || (st > 0 && line[st - 1] == b'.') {
+            return;
+        }
+        let Some(a) = std::str::from_utf8(tok)
+            .ok()
+            .and_then(|t| t.parse::<std::net::Ipv6Addr>().ok())
+        else {
+            return;
+        };
+        let mut end = e;
+        if line.get(end) == Some(&b'%') {
+            let z = end + 1;
+            let mut ze = z;
+            while ze < line.len()
+                && (line[ze].is_ascii_alphanumeric() || matches!(line[ze], b'_' | b'-' | b'.'))
             {
-                continue;
+                ze += 1;
             }
-            if word_before(line, st, true) || (st > 0 && line[st - 1] == b'.') {
-                continue;
+            if ze > z {
+                end = ze;
             }
-            let Some(a) = std::str::from_utf8(tok)
-                .ok()
-                .and_then(|t| t.parse::<std::net::Ipv6Addr>().ok())
-            else {
-                continue;
-            };
-            let mut end = e;
-            if line.get(end) == Some(&b'%') {
-                let z = end + 1;
-                let mut ze = z;
-                while ze < line.len()
-                    && (line[ze].is_ascii_alphanumeric() || matches!(line[ze], b'_' | b'-' | b'.'))
-                {
-                    ze += 1;
-                }
-                if ze > z {
-                    end = ze;
-                }
-            }
-            if word_at(line, end, true) {
-                continue;
-            }
-            let port = if st > 0 && line[st - 1] == b'[' && line.get(end) == Some(&b']') {
-                port_at(line, end + 1)
-            } else {
-                None
-            };
-            let span = Span::new(st, end);
-            let port_end = port.map_or(end, |p| p.1);
-            let pv = port.map(|p| p.0);
-            // Allowlist literal / regex entries see the normalized value (RFC 5952 text).
-            let mut tb = [0u8; 64];
-            self.observe(
-                Obs::V6(u128::from(a), pv),
-                display(&mut tb, a),
-                span,
-                port_end,
-                Where::Line,
-                now,
-                s,
-            );
-            if let Some(v4) = a.to_ipv4_mapped() {
-                // A dotted tail is observed as IPv4 (over the dotted part) by the dotted-quad
-                // scan already, but without the port of `[v6]:port`: observe it here when
-                // there is one (identical sightings are deduplicated by `flush`).
-                let dotted = memchr::memrchr(b':', tok)
-                    .filter(|&c| memchr::memchr(b'.', &tok[c..]).is_some())
-                    .map(|c| st + c + 1);
-                if dotted.is_none() || pv.is_some() {
-                    self.observe(
-                        Obs::V4(u32::from(v4), pv),
-                        display(&mut tb, v4),
-                        dotted.map_or(span, |d| Span::new(d, e)),
-                        port_end,
-                        Where::Line,
-                        now,
-                        s,
-                    );
-                }
+        }
+        if word_at(line, end, true) {
+            return;
+        }
+        let port = if st > 0 && line[st - 1] == b'[' && line.get(end) == Some(&b']') {
+            port_at(line, end + 1)
+        } else {
+            None
+        };
+        let span = Span::new(st, end);
+        let port_end = port.map_or(end, |p| p.1);
+        let pv = port.map(|p| p.0);
+        // Allowlist literal / regex entries see the normalized value (RFC 5952 text).
+        let mut tb = [0u8; 64];
+        self.observe(
+            Obs::V6(u128::from(a), pv),
+            display(&mut tb, a),
+            span,
+            port_end,
+            Where::Line,
+            now,
+            s,
+        );
+        if let Some(v4) = a.to_ipv4_mapped() {
+            // A dotted tail is observed as IPv4 (over the dotted part) by the dotted-quad
+            // scan already, but without the port of `[v6]:port`: observe it here when
+            // there is one (identical sightings are deduplicated by `flush`).
+            let dotted = memchr::memrchr(b':', tok)
+                .filter(|&c| memchr::memchr(b'.', &tok[c..]).is_some())
+                .map(|c| st + c + 1);
+            if dotted.is_none() || pv.is_some() {
+                self.observe(
+                    Obs::V4(u32::from(v4), pv),
+                    display(&mut tb, v4),
+                    dotted.map_or(span, |d| Span::new(d, e)),
+                    port_end,
+                    Where::Line,
+                    now,
+                    s,
+                );
             }
         }
     }
