@@ -294,6 +294,11 @@ typedef struct lr_load_report {
    * Entries ignored on purpose (comments, `to_ids: false`, revoked...).
    */
   size_t ignored;
+  /**
+   * The format used, detected or given (`"plain"`, `"zeek"`, `"stix"`...): a static
+   * NUL-terminated string.
+   */
+  const char *format;
 } lr_load_report;
 
 /**

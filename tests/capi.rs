@@ -238,6 +238,8 @@ fn sensor_matches_the_rust_api_on_edge_cases() {
             "{err}"
         );
         assert!(err.contains("17 lines"), "{err}");
+        assert!(err.contains("sensor: intel.txt (plain): 13 entries"), "{err}");
+        assert!(err.contains("allow.txt (plain, allowlist): 2 entries"), "{err}");
     }
 }
 

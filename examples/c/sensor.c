@@ -207,8 +207,8 @@ static int load(lr_builder *b, const char *path, const char *format, uint32_t fl
                 lr_builder_last_error(b));
         return -1;
     }
-    fprintf(stderr, "sensor: %s%s: %lu entries (", base_name(path),
-            (flags & LR_FLAG_ALLOW) ? " (allowlist)" : "", (unsigned long)rep.total);
+    fprintf(stderr, "sensor: %s (%s%s): %lu entries (", base_name(path), rep.format,
+            (flags & LR_FLAG_ALLOW) ? ", allowlist" : "", (unsigned long)rep.total);
     for (k = 0; k < LR_KIND_COUNT; k++)
         if (rep.loaded[k] > 0)
             fprintf(stderr, "%s %lu ", lr_kind_name((uint32_t)k), (unsigned long)rep.loaded[k]);

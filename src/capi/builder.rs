@@ -10,7 +10,7 @@ use crate::feed::{self, Format, LoadOptions};
 use crate::indicator::{Indicator, Kind, Meta, Value};
 use crate::time::Timestamp;
 use std::ffi::{c_char, CString};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Collects indicators and allowlist entries; `lr_builder_compile` makes a database of them.
 /// Not thread-safe: use one builder from one thread at a time.
@@ -56,7 +56,7 @@ pub struct lr_meta {
 
 /// What `lr_builder_load` loaded.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct lr_load_report {
     /// Indicators loaded per kind, indexed by `lr_kind`.
     pub loaded: [usize; LR_KIND_COUNT],
@@ -68,6 +68,37 @@ pub struct lr_load_report {
     pub skipped: usize,
     /// Entries ignored on purpose (comments, `to_ids: false`, revoked...).
     pub ignored: usize,
+    /// The format used, detected or given (`"plain"`, `"zeek"`, `"stix"`...): a static
+    /// NUL-terminated string.
+    pub format: *const c_char,
+}
+
+impl Default for lr_load_report {
+    fn default() -> lr_load_report {
+        lr_load_report {
+            loaded: [0; LR_KIND_COUNT],
+            total: 0,
+            allow: 0,
+            skipped: 0,
+            ignored: 0,
+            format: c"".as_ptr(),
+        }
+    }
+}
+
+/// The static C name of a feed format (`""` if unknown).
+fn format_cstr(f: Option<Format>) -> *const c_char {
+    static NAMES: OnceLock<Vec<(Format, CString)>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        Format::ALL
+            .iter()
+            .map(|&f| (f, CString::new(f.as_str()).unwrap_or_default()))
+            .collect()
+    });
+    names
+        .iter()
+        .find(|(g, _)| Some(*g) == f)
+        .map_or(c"".as_ptr(), |(_, c)| c.as_ptr())
 }
 
 /// How many skipped entries `lr_builder_load` describes in the builder's detail message.
@@ -392,6 +423,7 @@ pub unsafe extern "C" fn lr_builder_load(
             allow: r.allow,
             skipped: r.skipped_count,
             ignored: r.ignored,
+            format: format_cstr(r.format),
             ..lr_load_report::default()
         };
         for (dst, src) in report.loaded.iter_mut().zip(r.loaded) {

@@ -488,6 +488,7 @@ fn load_reports_counts_and_skipped() {
     want[lr_kind::LR_KIND_IP as usize] = 1;
     want[lr_kind::LR_KIND_DOMAIN as usize] = 1;
     want[lr_kind::LR_KIND_SHA256 as usize] = 1;
+    assert_eq!(cstr(rep.format), "plain");
     assert_eq!(
         rep,
         lr_load_report {
@@ -495,7 +496,8 @@ fn load_reports_counts_and_skipped() {
             total: 3,
             allow: 0,
             skipped: 2,
-            ignored: 0
+            ignored: 0,
+            format: rep.format,
         }
     );
     let detail = b.error();
