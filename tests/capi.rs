@@ -135,6 +135,10 @@ fn edge_args() -> Vec<String> {
         &format!("{EDGE}/intel.txt"),
         "--intel",
         &format!("{EDGE}/more.txt"),
+        "--intel",
+        &format!("{EDGE}/stix.json"),
+        "--intel",
+        &format!("{EDGE}/warninglist.json"),
         "--allow",
         &format!("{EDGE}/allow.txt"),
     ]
@@ -147,19 +151,25 @@ fn edge_args() -> Vec<String> {
 /// with the Rust API, serialized with serde_json as log_sensor does.
 fn expected_edge(input: &str, log: &[u8]) -> String {
     let mut b = Builder::new();
+    // As log_sensor loads them (examples/common: load_database).
     for (file, allow) in [
         ("intel.txt", false),
         ("more.txt", false),
+        ("stix.json", false),
+        ("warninglist.json", false),
         ("allow.txt", true),
     ] {
         let bytes = std::fs::read(root().join(EDGE).join(file)).unwrap();
         let loaded = feed::load(&bytes, &LoadOptions::new(file)).unwrap();
-        for i in loaded.indicators.into_iter().chain(loaded.allow) {
+        for i in loaded.indicators {
             if allow {
                 b.add_allow(i).unwrap();
             } else {
                 b.add(i).unwrap();
             }
+        }
+        for a in loaded.allow {
+            b.add_allow(a).unwrap();
         }
     }
     let db = b.build().unwrap();
@@ -225,21 +235,42 @@ fn sensor_matches_the_rust_api_on_edge_cases() {
             r#""line":13,"start":0,"end":8,"observed":"ctl\u0001\rend""#,
             r#""line":13,"start":14,"end":17,"observed":"eol""#,
             r#""observed":"bücher.example","type":"domain","indicator":"xn--bcher-kva.example""#,
-            r#""sources":["intel.txt","more.txt"]"#,
+            r#""sources":["intel.txt","more.txt","stix.json"],"refs":["indicator--5e0c1c2a-0000-4000-8000-000000000003"]"#,
+            r#""observed":"stix.example","type":"domain","indicator":"stix.example","sources":["stix.json"],"refs":["indicator--5e0c1c2a-0000-4000-8000-000000000001"]"#,
+            r#""observed":"203.0.113.9""#,
+            r#""observed":"www.evil.com""#,
             r#""line":12,"start":5,"end":13,"observed":"evil.com""#,
             r#""line":17,"start":10"#,
         ] {
             assert!(got.contains(needle), "missing {needle:?} in:\n{got}");
         }
-        assert!(!got.contains("good.evil.com"), "allowlisted: {got}");
+        // Allowlisted, expired, and (STIX `=` is exact) a subdomain of a STIX domain.
+        for absent in [
+            "good.evil.com",
+            "expired.example",
+            "benign.evil.com",
+            "www.stix.example",
+        ] {
+            assert!(
+                !got.contains(absent),
+                "{absent} must give no sighting: {got}"
+            );
+        }
         let err = stderr(&o);
         assert!(
             err.contains("line 3: invalid ip indicator \"10.0.0.1/8\": host bits set"),
             "{err}"
         );
         assert!(err.contains("17 lines"), "{err}");
-        assert!(err.contains("sensor: intel.txt (plain): 13 entries"), "{err}");
-        assert!(err.contains("allow.txt (plain, allowlist): 2 entries"), "{err}");
+        assert!(
+            err.contains("sensor: intel.txt (plain): 13 entries"),
+            "{err}"
+        );
+        assert!(
+            err.contains("allow.txt (plain, allowlist): 2 entries"),
+            "{err}"
+        );
+        assert!(err.contains("stix.json (stix): 4 entries"), "{err}");
     }
 }
 
