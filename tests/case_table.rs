@@ -3,8 +3,9 @@
 
 mod oracle;
 
-use linerate::{Indicator, Scratch};
+use linerate::{Indicator, Scratch, Where};
 use oracle::{build_db, scanner_hits, Hit, Oracle};
+use std::ops::ControlFlow;
 
 fn as_rows(hits: &[Hit], inds: &[Indicator]) -> Vec<(usize, usize, String, String)> {
     let mut v: Vec<_> = hits
@@ -51,6 +52,35 @@ fn case_table() {
         let ordered = raw
             .windows(2)
             .all(|w| (w[0].start, w[0].end, w[0].id) < (w[1].start, w[1].end, w[1].id));
+        // Every line sighting is `Where::Line`, and stopping early yields a prefix.
+        let mut all_line = true;
+        db.scan_line(&line, &mut scratch, now, |s| {
+            all_line &= s.where_seen == Where::Line
+        });
+        if !all_line {
+            failures.push(format!(
+                "[{}] a line sighting not marked Where::Line",
+                case.name
+            ));
+        }
+        for k in 1..raw.len().min(4) {
+            let mut first = Vec::new();
+            let flow = db.scan_line_until(&line, &mut scratch, now, |s| {
+                first.push((s.span.start, s.span.end, s.indicator.index()));
+                if first.len() == k {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+            let want: Vec<_> = raw[..k].iter().map(|h| (h.start, h.end, h.id)).collect();
+            if first != want || flow != ControlFlow::Break(()) {
+                failures.push(format!(
+                    "[{}] scan_line_until stopping after {k} gave {first:?}",
+                    case.name
+                ));
+            }
+        }
 
         let short = |v: &Vec<(usize, usize, String, String)>| {
             v.iter()

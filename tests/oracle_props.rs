@@ -72,6 +72,8 @@ const PATHS: &[&str] = &[
     "/A%2fb",
     "/wiki/A_(b)",
     "",
+    "/a.php?",
+    "/x.",
 ];
 const LOCALS: &[&str] = &["john.doe", "a", "x+tag", "Info"];
 const HASHES: &[&str] = &[
@@ -80,7 +82,9 @@ const HASHES: &[&str] = &[
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
 ];
-const LITERALS: &[&str] = &["evil", "aa", "1.2", "::", "%", "\u{e9}", "GET /"];
+const LITERALS: &[&str] = &[
+    "evil", "aa", "1.2", "::", "%", "\u{e9}", "GET /", "d41d", "db8:", "DB8", "0.1",
+];
 const REGEXES: &[&str] = &[
     r"a+b",
     r"[0-9]{3}",
@@ -426,5 +430,127 @@ fn name_tokenizers_agree_on_random_bytes() {
     );
     runner
         .run(&strat, |lines| check(&specs, &[], &lines, 0))
+        .unwrap();
+}
+
+/// Random networks in a small address space (so lines hit them often), every prefix length
+/// around the /16 and /24 boundaries, ports, and lines of nearby addresses.
+#[test]
+fn random_networks_agree() {
+    let mut runner = TestRunner::new(Config {
+        cases: cases(),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let v4 = (0u8..3, 0u8..4, 0u8..6).prop_map(|(a, b, c)| format!("10.{a}.{b}.{c}"));
+    let v6 = (0u16..3, 0u16..4, 0u16..6).prop_map(|(a, b, c)| format!("2001:db8:{a}::{b}:{c}"));
+    let plen4 = pick(&[8u8, 12, 15, 16, 17, 20, 23, 24, 25, 28, 30, 31, 32][..]);
+    let plen6 = pick(&[32u8, 48, 63, 64, 65, 96, 112, 120, 127, 128][..]);
+    let net = prop_oneof![
+        (v4.clone(), plen4).prop_map(|(a, l)| {
+            let a: std::net::Ipv4Addr = a.parse().unwrap();
+            let n = ipnet::Ipv4Net::new(a, l).unwrap().trunc();
+            n.to_string()
+        }),
+        (v6.clone(), plen6).prop_map(|(a, l)| {
+            let a: std::net::Ipv6Addr = a.parse().unwrap();
+            ipnet::Ipv6Net::new(a, l).unwrap().trunc().to_string()
+        }),
+        (v4.clone(), pick(PORTS)).prop_map(|(a, p)| format!("{a}:{p}")),
+        (v6.clone(), pick(PORTS)).prop_map(|(a, p)| format!("[{a}]:{p}")),
+    ];
+    let spec = (net, window())
+        .prop_map(|(n, w)| ((Kind::Ip, n, false), w))
+        .boxed();
+    let tok = prop_oneof![
+        (v4, prop::option::of(pick(PORTS))).prop_map(|(a, p)| match p {
+            Some(p) => format!("{a}:{p}"),
+            None => a,
+        }),
+        (v6, prop::option::of(pick(PORTS))).prop_map(|(a, p)| match p {
+            Some(p) => format!("[{a}]:{p}"),
+            None => a,
+        }),
+    ];
+    let line =
+        prop::collection::vec((tok, pick(&[" ", ",", "]", "x", "."][..])), 0..12).prop_map(|v| {
+            v.into_iter()
+                .flat_map(|(t, s)| [t, s.to_string()])
+                .collect::<String>()
+                .into_bytes()
+        });
+    let strat = (
+        prop::collection::vec(spec.clone(), 1..20),
+        prop::collection::vec(spec, 0..3),
+        prop::collection::vec(line, 1..4),
+        0i64..100,
+    );
+    runner
+        .run(&strat, |(inds, allow, lines, now)| {
+            check(&inds, &allow, &lines, now)
+        })
+        .unwrap();
+}
+
+/// Random names from a small label alphabet: parent walks, exact-only entries, allowlisted
+/// parents, and names that share suffixes without a label boundary.
+#[test]
+fn random_names_agree() {
+    let mut runner = TestRunner::new(Config {
+        cases: cases(),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let name = || {
+        (
+            prop::collection::vec(pick(&["a", "b", "ab", "x-y", "c_d", "ba", "B"][..]), 1..4),
+            pick(&["com", "co", "uk", "xn--p1ai", "om"][..]),
+        )
+            .prop_map(|(labels, tld)| format!("{}.{tld}", labels.join(".")))
+    };
+    let spec = (name(), any::<bool>(), window())
+        .prop_map(|(n, exact, w)| ((Kind::Domain, n, exact), w))
+        .boxed();
+    let allow = prop_oneof![
+        spec.clone(),
+        (name(), pick(PATHS))
+            .prop_map(|(n, p)| ((Kind::Url, format!("http://{n}{p}"), false), (None, None))),
+        pick(&["ab", "x-", ".co"][..])
+            .prop_map(|l| ((Kind::Literal, l.to_string(), false), (None, None))),
+    ];
+    let tok = prop_oneof![
+        (name(), 0u8..3, any::<bool>()).prop_map(|(n, c, dot)| {
+            let mut s = case_mutation(&n, c);
+            if dot {
+                s.push('.');
+            }
+            s
+        }),
+        (name(), pick(PATHS)).prop_map(|(n, p)| format!("http://{n}{p}")),
+        name().prop_map(|n| format!("x@{n}")),
+    ];
+    let line = prop::collection::vec(
+        (tok, pick(&[" ", "_", "-", ".", "a", "/", "\u{a0}"][..])),
+        0..10,
+    )
+    .prop_map(|v| {
+        v.into_iter()
+            .flat_map(|(t, s)| [t, s.to_string()])
+            .collect::<String>()
+            .into_bytes()
+    });
+    let urls = (name(), pick(PATHS))
+        .prop_map(|(n, p)| ((Kind::Url, format!("http://{n}{p}"), false), (None, None)));
+    let emails = name().prop_map(|n| ((Kind::Email, format!("x@{n}"), false), (None, None)));
+    let strat = (
+        prop::collection::vec(prop_oneof![4 => spec, 1 => urls, 1 => emails], 1..20),
+        prop::collection::vec(allow, 0..4),
+        prop::collection::vec(line, 1..4),
+        0i64..100,
+    );
+    runner
+        .run(&strat, |(inds, allow, lines, now)| {
+            check(&inds, &allow, &lines, now)
+        })
         .unwrap();
 }

@@ -428,13 +428,12 @@ fn parse_ip(s: &str) -> Result<Value, String> {
         if net.network() != a {
             return Err(format!("host bits set (the network is {})", net.trunc()));
         }
-        if len == 0 {
+        // `::ffff:0:0/96` is IPv4 `0.0.0.0/0` once canonicalized: just as broad.
+        let net = canonical_net(net);
+        if len == 0 || net.prefix_len() == 0 {
             return Err("prefix /0 would match every address".into());
         }
-        return Ok(Value::Ip {
-            net: canonical_net(net),
-            port: None,
-        });
+        return Ok(Value::Ip { net, port: None });
     }
     // a.b.c.d:port (exactly one colon)
     if s.bytes().filter(|&b| b == b':').count() == 1 {
@@ -680,6 +679,8 @@ mod tests {
         assert!(err(Kind::Ip, "fe80::1%eth0").contains("zone"));
         assert!(err(Kind::Ip, "[2001:db8::1]").contains("brackets"));
         assert!(err(Kind::Ip, "0.0.0.0/0").contains("/0"));
+        assert!(err(Kind::Ip, "::ffff:0:0/96").contains("/0"));
+        assert_eq!(ok(Kind::Ip, "::ffff:10.0.0.0/104"), "10.0.0.0/8");
         assert!(Value::infer("10.0.0.1/8")
             .unwrap_err()
             .to_string()

@@ -383,24 +383,31 @@ impl Database {
             {
                 e += 1;
             }
+            let untrimmed = e;
             // Trailing punctuation belongs to the sentence, unless it closes a bracket
-            // opened inside the URL.
+            // opened inside the URL. Bracket balances (closers minus openers in the body) are
+            // counted once and updated as closers are dropped, so a URL followed by a million
+            // `)` stays linear.
+            let mut balance: Option<[isize; 3]> = None;
             while e > p + 3 {
                 let c = line[e - 1];
-                let open = match c {
+                let k = match c {
                     b'.' | b',' | b';' | b':' | b'!' | b'?' => {
                         e -= 1;
                         continue;
                     }
-                    b')' => b'(',
-                    b']' => b'[',
-                    b'}' => b'{',
+                    b')' => 0,
+                    b']' => 1,
+                    b'}' => 2,
                     _ => break,
                 };
-                let body = &line[p + 3..e];
-                let opens = memchr_iter(open, body).count();
-                let closes = memchr_iter(c, body).count();
-                if closes > opens {
+                let bal = balance.get_or_insert_with(|| {
+                    let body = &line[p + 3..e];
+                    let n = |b: u8| memchr_iter(b, body).count() as isize;
+                    [n(b')') - n(b'('), n(b']') - n(b'['), n(b'}') - n(b'{')]
+                });
+                if bal[k] > 0 {
+                    bal[k] -= 1;
                     e -= 1;
                 } else {
                     break;
@@ -423,6 +430,19 @@ impl Database {
                         &buf,
                         Span::new(st, e),
                         e,
+                        Where::Line,
+                        now,
+                        s,
+                    );
+                }
+                // The dropped tail may belong to the URL after all (`http://x/a.php?` from a
+                // feed): the URL as written up to the delimiter is observed too.
+                if untrimmed != e && normalize::url_key(&line[st..untrimmed], &mut buf).is_ok() {
+                    self.observe(
+                        Obs::Url(&buf),
+                        &buf,
+                        Span::new(st, untrimmed),
+                        untrimmed,
                         Where::Line,
                         now,
                         s,
@@ -652,7 +672,8 @@ impl Database {
         }
         let tok = &line[st..e];
         let ncolon = tok.iter().filter(|&&b| b == b':').count();
-        if !(2..=7).contains(&ncolon) || tok.len() > 45 {
+        // 8 colons: `1:2:3:4:5:6:7::` and `::2:3:4:5:6:7:8` are valid too.
+        if !(2..=8).contains(&ncolon) || tok.len() > 45 {
             return;
         }
         // Without `::` an address has 8 groups (7 colons), or 6 and a dotted quad:
@@ -680,6 +701,10 @@ impl Database {
                 && (line[ze].is_ascii_alphanumeric() || matches!(line[ze], b'_' | b'-' | b'.'))
             {
                 ze += 1;
+            }
+            // A trailing dot ends the sentence, not the zone (`eth0.100` keeps its dot).
+            while ze > z && line[ze - 1] == b'.' {
+                ze -= 1;
             }
             if ze > z {
                 end = ze;
@@ -730,8 +755,14 @@ impl Database {
 
     /// `local@domain`, except in the userinfo of a URL.
     fn emails(&self, line: &[u8], s: &mut Scratch, now: Timestamp) {
+        // URL authorities are sorted and disjoint, and '@'s come in order: one moving index
+        // instead of a scan of every authority per '@' (quadratic on URL-dense lines).
+        let mut k = 0;
         for at in memchr_iter(b'@', line) {
-            if s.auth.iter().any(|&(a, b)| at >= a && at < b) {
+            while k < s.auth.len() && s.auth[k].1 <= at {
+                k += 1;
+            }
+            if s.auth.get(k).is_some_and(|&(a, b)| at >= a && at < b) {
                 continue;
             }
             let mut st = at;

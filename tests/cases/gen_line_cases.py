@@ -142,6 +142,12 @@ case("ipv6_unbracketed_port_is_address", [("ip", "2001:db8::1"), ("ip", "[2001:d
      note="2001:db8::1:443 is an address, never address + port")
 case("ipv6_zone", [("ip", "fe80::1")], "ping fe80::1%eth0 ok",
      [("ip", "fe80::1%eth0", "fe80::1")], note="the zone is in the span, not in the value")
+case("ipv6_zone_sentence_dot", [("ip", "fe80::1")], "via fe80::1%eth0. then fe80::1%eth0.100 x",
+     [("ip", "fe80::1%eth0", "fe80::1", 0), ("ip", "fe80::1%eth0.100", "fe80::1")],
+     note="a trailing dot after a zone ends the sentence")
+case("ipv6_eight_colons", [("ip", "1:2:3:4:5:6:7::"), ("ip", "::2:3:4:5:6:7:8")], "a 1:2:3:4:5:6:7:: b ::2:3:4:5:6:7:8 c",
+     [("ip", "1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0"), ("ip", "::2:3:4:5:6:7:8", "0:2:3:4:5:6:7:8")],
+     note="'::' standing for one group gives 8 colons: still a valid textual form")
 case("ipv6_prefix", [("ip", "2001:db8::/32")], "2001:db8:1:2::5 and 2001:db9::1",
      [("ip", "2001:db8:1:2::5", "2001:db8::/32")])
 case("ipv6_times_macs_not_addresses", CATCH_V6, "time 10:30:00 mac 00:11:22:33:44:55 12:34 1:2:3:4:5:6:7:8:9", [])
@@ -251,6 +257,12 @@ case("url_path_case_kept", [("url", "http://evil.com/A")], "http://evil.com/a ht
 case("url_trailing_punctuation", [("url", "http://evil.com/x")], "see http://evil.com/x. or (http://evil.com/x), http://evil.com/x!?",
      [("url", "http://evil.com/x", "evil.com/x", 0), ("url", "http://evil.com/x", "evil.com/x", 1),
       ("url", "http://evil.com/x", "evil.com/x", 2)])
+case("url_trailing_punctuation_in_indicator", [("url", "http://evil.com/index.php?"), ("url", "http://evil.com/x."),
+                                               ("url", "http://evil.com/index.php")],
+     "GET http://evil.com/index.php? HTTP/1.1 see http://evil.com/x.",
+     [("url", "http://evil.com/index.php?", "evil.com/index.php?"), ("url", "http://evil.com/index.php", "evil.com/index.php"),
+      ("url", "http://evil.com/x.", "evil.com/x.")],
+     note="when trailing punctuation is dropped, the URL as written up to the delimiter is observed too")
 case("url_balanced_parens", [("url", "http://evil.com/wiki/A_(b)")], "(see http://evil.com/wiki/A_(b))",
      [("url", "http://evil.com/wiki/A_(b)", "evil.com/wiki/A_(b)")])
 case("url_markdown", [("url", "https://evil-site.net/r.pdf")], "see [the report](https://evil-site.net/r.pdf) now",
@@ -328,6 +340,10 @@ case("regex_leftmost_first", [("regex", "ab|abc")], "abc", [("regex", "ab", "ab|
 case("regex_no_overlap", [("regex", "aba")], "ababa", [("regex", "aba", "aba")])
 case("regex_on_invalid_utf8", [("regex", r"id=\d{3}")], b"\xff\xfeid=123\xc3",
      [{"kind": "regex", "start": 2, "end": 8, "indicator": r"id=\d{3}"}])
+case("regex_byte_mode_classes", [("regex", r"x\w+"), ("regex", r"a.b")], b"x\xc3\xa9a xab a\xffb",
+     [{"kind": "regex", "start": 5, "end": 8, "indicator": r"x\w+"},
+      {"kind": "regex", "start": 9, "end": 12, "indicator": "a.b"}],
+     note="regex indicators are byte-mode: \\w is ASCII, '.' matches any byte (invalid UTF-8 too)")
 case("regex_and_literal_same_span", [("regex", "evil"), ("literal", "evil")], "evil",
      [("literal", "evil", "evil"), ("regex", "evil", "evil")])
 

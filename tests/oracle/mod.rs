@@ -10,8 +10,8 @@
 //!   not a letter, digit, `_` or `.`, and whose right neighbour is not a letter, digit, `_` or a
 //!   `.` followed by a digit. `:digits` right after it (1–5 digits, at most 65535) is its port.
 //! - IPv6: a maximal run of hex digits, `:` and `.`; a lone leading `:` and a lone trailing `:`
-//!   and trailing dots are separators; 2–7 colons; parsed with std; left neighbour not a
-//!   letter/digit/`_`/`.`; optional `%zone` (`[A-Za-z0-9_.-]+`) in the span; right neighbour
+//!   and trailing dots are separators; 2–8 colons; parsed with std; left neighbour not a
+//!   letter/digit/`_`/`.`; optional `%zone` (`[A-Za-z0-9_.-]+`, trailing dots excluded) in the span; right neighbour
 //!   not a letter/digit/`_`; `[v6]:port`. An IPv4-mapped address is also an IPv4 observation
 //!   (over the dotted part when written dotted, else over the whole token), with the port.
 //! - domain: maximal runs of name bytes (`[A-Za-z0-9_-]`, any byte >= 0x80) and dots, split
@@ -19,8 +19,9 @@
 //!   both ends; two labels or more; last label 2+ ASCII letters, `xn--…`, or Unicode letters;
 //!   normalized with `normalize::domain`.
 //! - URL: `scheme://` up to whitespace/control, quote, `<`, `>`, backtick; trailing `.,;:!?`
-//!   and unbalanced `)]}` dropped; a `://` inside an earlier URL starts nothing; match key per
-//!   `normalize::url_key`.
+//!   and unbalanced `)]}` dropped; when something was dropped, the URL as written up to the
+//!   delimiter is a second observation; a `://` inside an earlier URL starts nothing; match
+//!   key per `normalize::url_key`.
 //! - email: local part `[A-Za-z0-9._%+-]+` (leading dots dropped) `@` a domain (as above)
 //!   starting right after the `@`; not when the `@` is in a URL's authority.
 //! - hash: a maximal hex run of 32/40/64/128 digits not next to a letter or digit.
@@ -299,7 +300,7 @@ fn ipv6s(line: &[u8], out: &mut Vec<Observation>) {
         }
         let tok = &line[t..u];
         let colons = tok.iter().filter(|&&c| c == b':').count();
-        if !(2..=7).contains(&colons) {
+        if !(2..=8).contains(&colons) {
             continue;
         }
         if t > 0 && (line[t - 1] == b'.' || word_before(line, t, true)) {
@@ -318,6 +319,9 @@ fn ipv6s(line: &[u8], out: &mut Vec<Observation>) {
                 && (line[z].is_ascii_alphanumeric() || matches!(line[z], b'_' | b'.' | b'-'))
             {
                 z += 1;
+            }
+            while z > u + 1 && line[z - 1] == b'.' {
+                z -= 1;
             }
             if z > u + 1 {
                 end = z;
@@ -535,6 +539,7 @@ fn urls(line: &[u8], out: &mut Vec<Observation>) -> Vec<(usize, usize)> {
         while e < n && !is_url_stop(line[e]) {
             e += 1;
         }
+        let untrimmed = e;
         while e > body {
             let c = line[e - 1];
             if matches!(c, b'.' | b',' | b';' | b':' | b'!' | b'?') {
@@ -564,14 +569,21 @@ fn urls(line: &[u8], out: &mut Vec<Observation>) -> Vec<(usize, usize)> {
             .position(|&x| matches!(x, b'/' | b'?' | b'#' | b'\\'))
             .map_or(e, |x| body + x);
         auths.push((body, auth_end));
-        let mut key = Vec::new();
-        if normalize::url_key(&line[st..e], &mut key).is_ok() {
-            out.push(Observation {
-                value: ObsValue::Url(key),
-                start: st,
-                end: e,
-                port_end: e,
-            });
+        let ends = if untrimmed == e {
+            vec![e]
+        } else {
+            vec![e, untrimmed]
+        };
+        for end in ends {
+            let mut key = Vec::new();
+            if normalize::url_key(&line[st..end], &mut key).is_ok() {
+                out.push(Observation {
+                    value: ObsValue::Url(key),
+                    start: st,
+                    end,
+                    port_end: end,
+                });
+            }
         }
     }
     auths
