@@ -169,6 +169,7 @@ fn messages_and_names() {
     for k in Kind::ALL {
         assert_eq!(cstr(lr_kind_name(lr_kind::from(k) as u32)), k.as_str());
     }
+    assert_eq!(Kind::ALL.len(), LR_KIND_COUNT);
     assert!(lr_kind_name(LR_KIND_COUNT as u32).is_null());
     for w in WHERES {
         assert_eq!(cstr(lr_where_name(lr_where::from(w) as u32)), w.as_str());
