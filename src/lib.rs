@@ -24,7 +24,8 @@
 //! ## Shape
 //! - [`indicator`]: kinds, parsing, normalization, refanging, metadata.
 //! - [`compile`]: [`Builder`] → [`Database`] (prefix tables, hashed sets, automata).
-//! - [`scan`]: [`Scratch`], [`Sighting`], the line tokenizer and scanner.
+//! - [`scan`]: [`Scratch`], [`Sighting`], the line tokenizer and scanner, and the packet
+//!   scanner ([`scan::packet`]: [`Database::scan_packet`], [`LinkType`], [`Flow`]).
 //! - [`feed`]: loaders for threat-intel formats (pure: bytes in, indicators and a report out).
 //! - [`shared`]: a hot-swappable handle for replacing the database under running scanners.
 //!
@@ -44,10 +45,12 @@ pub mod error;
 pub mod feed;
 pub mod indicator;
 pub mod scan;
+pub mod shared;
 pub mod time;
 
 pub use compile::{Builder, Database, IndicatorId, IndicatorRef, Limits};
 pub use error::{Error, ErrorKind};
 pub use indicator::{Indicator, Kind, Meta, Tlp, Value};
-pub use scan::{Scratch, Sighting, Span, Where};
+pub use scan::{DecodeError, Flow, LinkType, Scratch, Sighting, Span, Where};
+pub use shared::{DatabaseGuard, SharedDatabase};
 pub use time::Timestamp;

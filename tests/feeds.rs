@@ -845,3 +845,14 @@ fn misp_non_ascii_tags() {
     assert_eq!(l.indicators[0].meta.tags, ["abcé", "TLP:GREEN"]);
     assert_eq!(l.indicators[0].meta.tlp, Some(Tlp::Green));
 }
+
+#[test]
+fn zeek_whitelist_rows_are_allowlist_entries() {
+    let text = b"#fields\tindicator\tindicator_type\tmeta.source\tmeta.whitelist\nmeta.wikimedia.org\tIntel::DOMAIN\tsource2\tT\nevil.example.com\tIntel::DOMAIN\tsource2\tF\n";
+    let l = linerate::feed::load(text, &linerate::feed::LoadOptions::new("w")).unwrap();
+    assert_eq!(l.indicators.len(), 1);
+    assert_eq!(l.indicators[0].value.to_string(), "evil.example.com");
+    assert_eq!(l.allow.len(), 1);
+    assert_eq!(l.allow[0].value.to_string(), "meta.wikimedia.org");
+    assert_eq!(l.report.allow, 1);
+}

@@ -74,14 +74,26 @@ impl Literals {
 /// Regex indicators, searched the way Hyperscan does it: each regex contributes the literal
 /// set that every match must start (or end) with, extracted from its syntax tree; one
 /// aho-corasick automaton over all those literals tells which regexes can match a line, and
-/// only those run. Regexes without a usable literal (fewer than 3 bytes, or too many
+/// only those run. Regexes anchored at the line's start or end run directly (a failing
+/// anchored search is short). Regexes without a usable literal (fewer than 3 bytes, or too many
 /// alternatives) are checked together by one union regex on every line, which is the slow
 /// path: the cost of a database is mostly its count of such regexes.
 pub(crate) struct Regexes {
     each: Vec<Regex>,
     ids: Vec<u32>,
-    /// Literals of the filtered regexes, and for each literal its regex.
-    prefilter: Option<(AhoCorasick, Vec<u32>)>,
+    /// Distinct literals of the filtered regexes; literal k belongs to the regexes
+    /// `owners[owner_at[k]..owner_at[k + 1]]`.
+    /// In groups of at most 64 literals: aho-corasick then searches each group with its
+    /// SIMD Teddy prefilter instead of stepping through every byte.
+    /// (Leftmost-first semantics, which is what Teddy supports; a yes/no answer does not
+    /// depend on the semantics.) On a yes, `enumerate` lists every literal occurrence.
+    prefilter: Vec<AhoCorasick>,
+    enumerate: Option<AhoCorasick>,
+    owner_at: Vec<u32>,
+    owners: Vec<u32>,
+    /// Regexes anchored at the start or end of the line: a failed search costs about the
+    /// pattern's length, not the line's, so they run on every line outside the prefilter.
+    anchored: Vec<u32>,
     /// Regexes with no literal, and their union (leftmost-first, for "does any match?").
     always: Vec<u32>,
     always_any: Option<Regex>,
@@ -182,8 +194,10 @@ impl Regexes {
         }
         let mut each = Vec::with_capacity(items.len());
         let mut ids = Vec::with_capacity(items.len());
-        let mut lits = Vec::new();
-        let mut lit_owner = Vec::new();
+        let mut lit_index: std::collections::HashMap<Vec<u8>, Vec<u32>> =
+            std::collections::HashMap::new();
+        let mut lit_order: Vec<Vec<u8>> = Vec::new();
+        let mut anchored = Vec::new();
         let mut always = Vec::new();
         let mut always_pats = Vec::new();
         let mut total = 0usize;
@@ -203,11 +217,27 @@ impl Regexes {
                 &crate::indicator::regex_syntax_config(),
             )
             .map_err(|e| Error::invalid("regex", p, e))?;
+            let props = hir.properties();
+            let at_start = props
+                .look_set_prefix()
+                .contains(regex_syntax::hir::Look::Start);
+            let at_end = props
+                .look_set_suffix()
+                .contains(regex_syntax::hir::Look::End);
+            if at_start || at_end {
+                anchored.push(i as u32);
+                continue;
+            }
             match required_literals(&hir) {
                 Some(ls) => {
                     for l in ls {
-                        lits.push(l);
-                        lit_owner.push(i as u32);
+                        let owners = lit_index.entry(l.clone()).or_default();
+                        if owners.is_empty() {
+                            lit_order.push(l);
+                        }
+                        if owners.last() != Some(&(i as u32)) {
+                            owners.push(i as u32);
+                        }
                     }
                 }
                 None => {
@@ -216,20 +246,38 @@ impl Regexes {
                 }
             }
         }
-        let prefilter = if lits.is_empty() {
+        let mut owner_at = vec![0u32];
+        let mut owners = Vec::new();
+        for l in &lit_order {
+            owners.extend_from_slice(&lit_index[l]);
+            owner_at.push(owners.len() as u32);
+        }
+        let lits = lit_order;
+        let ac_err = |e: aho_corasick::BuildError| {
+            Error::new(
+                ErrorKind::Compile,
+                format!("cannot build the regex prefilter: {e}"),
+            )
+        };
+        let mut prefilter = Vec::new();
+        for group in lits.chunks(64) {
+            prefilter.push(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(group)
+                    .map_err(ac_err)?,
+            );
+        }
+        let enumerate = if lits.is_empty() {
             None
         } else {
-            let ac = AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .build(&lits)
-                .map_err(|e| {
-                    Error::new(
-                        ErrorKind::Compile,
-                        format!("cannot build the regex prefilter: {e}"),
-                    )
-                })?;
-            Some((ac, lit_owner))
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .build(&lits)
+                    .map_err(ac_err)?,
+            )
         };
         let always_any = if always_pats.is_empty() {
             None
@@ -240,6 +288,10 @@ impl Regexes {
             each,
             ids,
             prefilter,
+            enumerate,
+            owner_at,
+            owners,
+            anchored,
             always,
             always_any,
         }))
@@ -248,13 +300,20 @@ impl Regexes {
     /// Fills `cache.cand` with the regexes that may match `hay` (sorted, distinct).
     fn candidates(&self, hay: &[u8], cache: &mut RegexCache) {
         cache.cand.clear();
-        if let Some((ac, owner)) = &self.prefilter {
-            if ac.is_match(hay) {
-                for m in ac.find_overlapping_iter(hay) {
-                    cache.cand.push(owner[m.pattern().as_usize()]);
+        if let Some(en) = self
+            .enumerate
+            .as_ref()
+            .filter(|_| self.prefilter.iter().any(|g| g.is_match(hay)))
+        {
+            {
+                for m in en.find_overlapping_iter(hay) {
+                    let k = m.pattern().as_usize();
+                    let (a, b) = (self.owner_at[k] as usize, self.owner_at[k + 1] as usize);
+                    cache.cand.extend_from_slice(&self.owners[a..b]);
                 }
             }
         }
+        cache.cand.extend_from_slice(&self.anchored);
         if let Some(u) = &self.always_any {
             let c = cache.any.get_or_insert_with(|| u.create_cache());
             if u.search_half_with(c, &Input::new(hay).earliest(true))

@@ -34,6 +34,9 @@ struct Header {
     source: usize,
     desc: Option<usize>,
     url: Option<usize>,
+    /// `meta.whitelist` (Zeek's policy/frameworks/intel/whitelist.zeek): `T` rows are
+    /// allowlist entries, not indicators.
+    whitelist: Option<usize>,
 }
 
 /// Loads a Zeek intel file.
@@ -74,6 +77,7 @@ pub fn load_zeek(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
                 need("meta.source")?,
             );
             let (d, u) = (find("meta.desc"), find("meta.url"));
+            let w = find("meta.whitelist");
             header = Some(Header {
                 names,
                 indicator: i,
@@ -81,6 +85,7 @@ pub fn load_zeek(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
                 source: s,
                 desc: d,
                 url: u,
+                whitelist: w,
             });
             continue;
         }
@@ -97,6 +102,7 @@ pub fn load_zeek(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
             source: cs,
             desc: cd,
             url: cu,
+            whitelist: cw,
         }) = &header
         else {
             let hint = if saw_space_fields {
@@ -206,7 +212,12 @@ pub fn load_zeek(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
         }
         let mut ind = Indicator::new(v, meta);
         ind.exact = exact;
-        out.push(ind);
+        if cw.and_then(get) == Some("T") {
+            out.report.allow += 1;
+            out.allow.push(ind);
+        } else {
+            out.push(ind);
+        }
     }
     if header.is_none() && saw_space_fields {
         return Err(bad_feed(

@@ -3,8 +3,10 @@
 
 mod line;
 mod matcher;
+pub mod packet;
 
 pub(crate) use matcher::Obs;
+pub use packet::{DecodeError, Flow, LinkType};
 
 use crate::compile::{IndicatorId, RegexCache};
 use crate::indicator::Kind;
@@ -97,6 +99,8 @@ pub struct Scratch {
     pub(crate) uid: u64,
     pub(crate) pending: Vec<Sighting>,
     pub(crate) buf: Vec<u8>,
+    /// Packet scanner: a second byte buffer (HTTP Host + request-target before normalization).
+    pub(crate) pkt: Vec<u8>,
     pub(crate) auth: Vec<(usize, usize)>,
     pub(crate) hit_regex: RegexCache,
     pub(crate) allow_regex: RegexCache,
