@@ -226,6 +226,9 @@ typedef struct lr_builder lr_builder;
  * once (each with its own `lr_scratch`). Reference-counted: `lr_builder_compile`,
  * `lr_database_clone` and `lr_shared_acquire` each hand out one reference, which the caller
  * releases with `lr_database_free`.
+ *
+ * In Rust an `lr_database` pointer is `Arc::into_raw` of an `Arc<Database>` (the type the
+ * hot-swap handle stores), cast: this struct only names it for C and is never built.
  */
 typedef struct lr_database lr_database;
 
@@ -240,6 +243,8 @@ typedef struct lr_scratch lr_scratch;
  * database (no lock; a reader never waits for a publish) while a reloader thread
  * `lr_shared_publish`es a new one. A database is freed when the handle no longer holds it and
  * its last acquired reference is released.
+ *
+ * In Rust: a [`SharedDatabase`].
  */
 typedef struct lr_shared lr_shared;
 
@@ -367,6 +372,49 @@ typedef struct lr_sighting {
  */
 typedef int (*lr_callback)(const struct lr_sighting *sighting, void *userdata);
 
+/**
+ * The 5-tuple of a scanned packet, passed to the packet callback with each sighting.
+ */
+typedef struct lr_flow {
+  /**
+   * Source address in network byte order: 4 bytes for IPv4 (the rest zero), 16 for IPv6.
+   */
+  uint8_t src[16];
+  /**
+   * Destination address, as `src`.
+   */
+  uint8_t dst[16];
+  /**
+   * Source port (0 when `has_ports` is 0).
+   */
+  uint16_t sport;
+  /**
+   * Destination port (0 when `has_ports` is 0).
+   */
+  uint16_t dport;
+  /**
+   * 4 or 6.
+   */
+  uint8_t family;
+  /**
+   * IP protocol number: 6 TCP, 17 UDP, 1 ICMP...
+   */
+  uint8_t proto;
+  /**
+   * 1 when the packet has TCP or UDP ports (not for other protocols, later fragments, or
+   * a transport header cut before its ports), else 0.
+   */
+  uint8_t has_ports;
+} lr_flow;
+
+/**
+ * The packet scan callback: as `lr_callback`, with the packet's flow (valid only during the
+ * call). Return 0 to go on, non-zero to stop the scan.
+ */
+typedef int (*lr_packet_callback)(const struct lr_sighting *sighting,
+                                  const struct lr_flow *flow,
+                                  void *userdata);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -397,6 +445,17 @@ lr_result lr_kind_from_name(const char *name, uint32_t *kind_out);
  * is none. The string lives forever.
  */
 const char *lr_where_name(uint32_t where_seen);
+
+/**
+ * Parses an RFC 3339 time (`2024-05-01T00:00:00Z`, with fraction or offset; also
+ * `2024-05-01 00:00:00` and `2024-05-01`, as the feeds write them) into Unix seconds at
+ * `*seconds_out`, for the `now` argument of the scan functions. `LR_BAD_TIMESTAMP` when it
+ * is not one.
+ *
+ * # Safety
+ * `text` NULL or NUL-terminated; `seconds_out` NULL or writable.
+ */
+lr_result lr_parse_timestamp(const char *text, int64_t *seconds_out);
 
 /**
  * The library version (`"0.1.0"`). The string lives forever.
@@ -473,8 +532,9 @@ lr_result lr_builder_add_allow(struct lr_builder *builder,
 
 /**
  * Loads one feed from `bytes[0..len]` (the whole file content) and adds its indicators and
- * allowlist entries to the builder. `format` is a format name (`"plain"`, ... as
- * `--format` takes them) or NULL / `""` to detect it from the content. `source` names the
+ * allowlist entries to the builder. `format` is a format name (`"plain"`, `"zeek"`,
+ * `"stix"`... as the sensors' `--format` takes them) or NULL / `""` / `"auto"` to detect it
+ * from the content. `source` names the
  * feed: it becomes the indicators' source (NUL-terminated, required). `flags`:
  * `LR_FLAG_EXACT` loads every domain exact-only; `LR_FLAG_ALLOW` adds every entry to the
  * allowlist (the counts in the report are then allowlist entries).
@@ -638,6 +698,34 @@ lr_result lr_scan_line(const struct lr_database *database,
                        int64_t now,
                        lr_callback callback,
                        void *userdata);
+
+/**
+ * Scans one captured frame `frame[0..len]` of link type `linktype` (the pcap / pcapng
+ * `LINKTYPE_*` number: 1 Ethernet, 101 raw IP, 113 Linux cooked, 276 Linux cooked v2, 0 / 108
+ * loopback, 9 PPP, 228 / 229 raw IPv4 / IPv6) and calls `callback(sighting, flow, userdata)`
+ * for each sighting, in order of position in the frame. What is observed (and its
+ * `where_seen`): the addresses and ports (`LR_WHERE_IP_SRC` / `LR_WHERE_IP_DST`), DNS query
+ * names, HTTP Host and URL, TLS SNI, and the transport payload for literals and regexes;
+ * `start` / `end` are offsets in the frame. `now` (Unix seconds; a sensor replaying a
+ * capture passes the packet's timestamp) decides the validity windows.
+ *
+ * Malformed, truncated or fragmented frames are matched on what is readable: when decoding
+ * stopped early or met an inconsistency, `*malformed_out` (optional) is set to 1, else 0.
+ * Returns `LR_OK`, `LR_STOPPED` when the callback stopped the scan (`*malformed_out` is
+ * then not written), `LR_INVALID_VALUE` for an unsupported link type.
+ *
+ * # Safety
+ * As for `lr_scan_line`; `malformed_out` NULL or writable.
+ */
+lr_result lr_scan_packet(const struct lr_database *database,
+                         struct lr_scratch *scratch,
+                         const char *frame,
+                         size_t len,
+                         uint32_t linktype,
+                         int64_t now,
+                         lr_packet_callback callback,
+                         void *userdata,
+                         uint32_t *malformed_out);
 
 /**
  * Creates a handle holding `database` into `*shared_out` (the handle takes its own

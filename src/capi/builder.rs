@@ -346,8 +346,9 @@ pub unsafe extern "C" fn lr_builder_add_allow(
 }
 
 /// Loads one feed from `bytes[0..len]` (the whole file content) and adds its indicators and
-/// allowlist entries to the builder. `format` is a format name (`"plain"`, ... as
-/// `--format` takes them) or NULL / `""` to detect it from the content. `source` names the
+/// allowlist entries to the builder. `format` is a format name (`"plain"`, `"zeek"`,
+/// `"stix"`... as the sensors' `--format` takes them) or NULL / `""` / `"auto"` to detect it
+/// from the content. `source` names the
 /// feed: it becomes the indicators' source (NUL-terminated, required). `flags`:
 /// `LR_FLAG_EXACT` loads every domain exact-only; `LR_FLAG_ALLOW` adds every entry to the
 /// allowlist (the counts in the report are then allowlist entries).
@@ -400,12 +401,12 @@ pub unsafe extern "C" fn lr_builder_load(
         opts.exact_domains = flags & LR_FLAG_EXACT != 0;
         // SAFETY: NULL or NUL-terminated by the caller's contract.
         let name = unsafe { opt_cstr(format) }.unwrap_or_default();
-        if !name.is_empty() {
+        if !name.is_empty() && !name.eq_ignore_ascii_case(b"auto") {
             let f = std::str::from_utf8(name).ok().and_then(Format::from_name);
             let Some(f) = f else {
                 let known: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
                 let msg = format!(
-                    "unknown feed format {:?} (known: {})",
+                    "unknown feed format {:?} (known: auto, {})",
                     crate::error::truncate(&String::from_utf8_lossy(name), 40),
                     known.join(", ")
                 );
@@ -480,7 +481,7 @@ pub unsafe extern "C" fn lr_builder_compile(
         }
         let db = tri!(b.builder.build().map_err(|e| b.fail(&e)));
         b.set_detail("");
-        let p = Arc::into_raw(Arc::new(lr_database { db }));
+        let p = super::database::into_c(Arc::new(db));
         // SAFETY: checked non-null; writable by the caller's contract.
         unsafe { write_opt(database_out, p) };
         lr_result::LR_OK

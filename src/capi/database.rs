@@ -10,8 +10,11 @@ use std::sync::Arc;
 /// once (each with its own `lr_scratch`). Reference-counted: `lr_builder_compile`,
 /// `lr_database_clone` and `lr_shared_acquire` each hand out one reference, which the caller
 /// releases with `lr_database_free`.
+///
+/// In Rust an `lr_database` pointer is `Arc::into_raw` of an `Arc<Database>` (the type the
+/// hot-swap handle stores), cast: this struct only names it for C and is never built.
 pub struct lr_database {
-    pub(crate) db: Database,
+    _opaque: [u8; 0],
 }
 
 /// Metadata of one indicator (`lr_database_indicator`).
@@ -36,14 +39,29 @@ pub struct lr_indicator {
 ///
 /// # Safety
 /// `db` must be NULL or a live reference from this API.
-pub(crate) unsafe fn db_ref<'a>(db: *const lr_database) -> Result<&'a lr_database, lr_result> {
-    // SAFETY: NULL or a pointer from Arc::into_raw whose reference the caller still holds.
-    unsafe { db.as_ref() }.ok_or(lr_result::LR_NULL_ARGUMENT)
+pub(crate) unsafe fn db_ref<'a>(db: *const lr_database) -> Result<&'a Database, lr_result> {
+    // SAFETY: NULL or `Arc::<Database>::into_raw` cast (see `into_c`), whose reference the
+    // caller still holds, so the Database is alive for the call.
+    unsafe { db.cast::<Database>().as_ref() }.ok_or(lr_result::LR_NULL_ARGUMENT)
 }
 
-/// Hands out one new reference to `db` as a C pointer.
-pub(crate) fn into_c(db: Arc<lr_database>) -> *const lr_database {
-    Arc::into_raw(db)
+/// Hands out one reference to `db` as a C pointer.
+pub(crate) fn into_c(db: Arc<Database>) -> *const lr_database {
+    Arc::into_raw(db).cast::<lr_database>()
+}
+
+/// Takes one new reference to the database behind a C pointer (the caller's stays valid).
+///
+/// # Safety
+/// `db` must be a live, non-null reference from this API.
+pub(crate) unsafe fn new_ref(db: *const lr_database) -> Arc<Database> {
+    let p = db.cast::<Database>();
+    // SAFETY: `p` came from Arc::<Database>::into_raw (see `into_c`) and is alive; raising
+    // the strong count first makes from_raw own a new reference.
+    unsafe {
+        Arc::increment_strong_count(p);
+        Arc::from_raw(p)
+    }
 }
 
 /// Releases one reference to a database (NULL is ignored). The database is freed with its
@@ -56,8 +74,9 @@ pub(crate) fn into_c(db: Arc<lr_database>) -> *const lr_database {
 pub unsafe extern "C" fn lr_database_free(database: *const lr_database) {
     let _ = guard(|| {
         if !database.is_null() {
-            // SAFETY: the pointer came from Arc::into_raw and this reference is released once.
-            drop(unsafe { Arc::from_raw(database) });
+            // SAFETY: the pointer came from Arc::<Database>::into_raw (see `into_c`) and this
+            // reference is released once.
+            drop(unsafe { Arc::from_raw(database.cast::<Database>()) });
         }
         lr_result::LR_OK
     });
@@ -77,9 +96,9 @@ pub unsafe extern "C" fn lr_database_clone(
         if database.is_null() || database_out.is_null() {
             return lr_result::LR_NULL_ARGUMENT;
         }
-        // SAFETY: `database` is a live Arc::into_raw pointer (caller's contract): adding a
-        // strong count hands out one more reference, released by lr_database_free.
-        unsafe { Arc::increment_strong_count(database) };
+        // SAFETY: `database` is a live Arc::<Database>::into_raw pointer (caller's contract):
+        // adding a strong count hands out one more reference, released by lr_database_free.
+        unsafe { Arc::increment_strong_count(database.cast::<Database>()) };
         // SAFETY: checked non-null; writable by the caller's contract.
         unsafe { write_opt(database_out, database) };
         lr_result::LR_OK
@@ -102,7 +121,7 @@ pub unsafe extern "C" fn lr_database_count(
             return lr_result::LR_NULL_ARGUMENT;
         }
         // SAFETY: checked non-null; writable by the caller's contract.
-        unsafe { write_opt(count_out, d.db.len()) };
+        unsafe { write_opt(count_out, d.len()) };
         lr_result::LR_OK
     })
 }
@@ -115,8 +134,7 @@ unsafe fn indicator<'a>(
 ) -> Result<IndicatorRef<'a>, lr_result> {
     // SAFETY: forwarded contract.
     let d = unsafe { db_ref(database) }?;
-    d.db.indicator(IndicatorId(id))
-        .ok_or(lr_result::LR_NOT_FOUND)
+    d.indicator(IndicatorId(id)).ok_or(lr_result::LR_NOT_FOUND)
 }
 
 /// Writes the metadata of indicator `id` to `*indicator_out`. `LR_NOT_FOUND` when there is no

@@ -395,6 +395,38 @@ fn where_cstr(w: Where) -> &'static CStr {
     }
 }
 
+/// Parses an RFC 3339 time (`2024-05-01T00:00:00Z`, with fraction or offset; also
+/// `2024-05-01 00:00:00` and `2024-05-01`, as the feeds write them) into Unix seconds at
+/// `*seconds_out`, for the `now` argument of the scan functions. `LR_BAD_TIMESTAMP` when it
+/// is not one.
+///
+/// # Safety
+/// `text` NULL or NUL-terminated; `seconds_out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn lr_parse_timestamp(
+    text: *const c_char,
+    seconds_out: *mut i64,
+) -> lr_result {
+    guard(|| {
+        // SAFETY: NULL or NUL-terminated (caller's contract).
+        let Some(text) = (unsafe { opt_cstr(text) }) else {
+            return lr_result::LR_NULL_ARGUMENT;
+        };
+        if seconds_out.is_null() {
+            return lr_result::LR_NULL_ARGUMENT;
+        }
+        let Some(t) = std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| crate::time::Timestamp::parse_rfc3339(t).ok())
+        else {
+            return lr_result::LR_BAD_TIMESTAMP;
+        };
+        // SAFETY: checked non-null; writable by the caller's contract.
+        unsafe { write_opt(seconds_out, t.0) };
+        lr_result::LR_OK
+    })
+}
+
 /// The library version (`"0.1.0"`). The string lives forever.
 #[no_mangle]
 pub extern "C" fn lr_version() -> *const c_char {

@@ -1,29 +1,17 @@
 //! `lr_shared`: a hot-swappable database handle for C sensors.
 
-use super::database::into_c;
+use super::database::{into_c, new_ref};
 use super::{guard, lr_database, lr_result, write_opt};
-use arc_swap::ArcSwap;
-use std::sync::Arc;
+use crate::shared::SharedDatabase;
 
 /// Holds the current database. Thread-safe: scanner threads `lr_shared_acquire` the current
 /// database (no lock; a reader never waits for a publish) while a reloader thread
 /// `lr_shared_publish`es a new one. A database is freed when the handle no longer holds it and
 /// its last acquired reference is released.
-pub struct lr_shared {
-    current: ArcSwap<lr_database>,
-}
-
-/// Takes one new reference to the database behind a C pointer.
 ///
-/// # Safety
-/// `database` must be a live reference from this API (non-null).
-unsafe fn take_ref(database: *const lr_database) -> Arc<lr_database> {
-    // SAFETY: a live Arc::into_raw pointer (caller's contract); the strong count is raised
-    // first so that from_raw owns a new reference and the caller's stays valid.
-    unsafe {
-        Arc::increment_strong_count(database);
-        Arc::from_raw(database)
-    }
+/// In Rust: a [`SharedDatabase`].
+pub struct lr_shared {
+    current: SharedDatabase,
 }
 
 /// Creates a handle holding `database` into `*shared_out` (the handle takes its own
@@ -41,9 +29,9 @@ pub unsafe extern "C" fn lr_shared_new(
             return lr_result::LR_NULL_ARGUMENT;
         }
         // SAFETY: checked non-null, live by the caller's contract.
-        let db = unsafe { take_ref(database) };
+        let db = unsafe { new_ref(database) };
         let h = Box::new(lr_shared {
-            current: ArcSwap::new(db),
+            current: SharedDatabase::new(db),
         });
         // SAFETY: checked non-null; writable by the caller's contract.
         unsafe { write_opt(shared_out, Box::into_raw(h)) };
@@ -88,7 +76,7 @@ pub unsafe extern "C" fn lr_shared_publish(
             return lr_result::LR_NULL_ARGUMENT;
         }
         // SAFETY: checked non-null, live by the caller's contract.
-        h.current.store(unsafe { take_ref(database) });
+        h.current.store(unsafe { new_ref(database) });
         lr_result::LR_OK
     })
 }

@@ -454,7 +454,7 @@ fn load_reports_counts_and_skipped() {
     assert_eq!(r, LR_UNKNOWN_FORMAT);
     assert!(
         b.error()
-            .starts_with("unknown feed format \"bogus\" (known: plain"),
+            .starts_with("unknown feed format \"bogus\" (known: auto, plain"),
         "{}",
         b.error()
     );
@@ -910,4 +910,159 @@ fn case_table_through_the_c_api() {
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// A raw IPv4 UDP frame 10.0.0.1:1234 -> 10.0.0.2:53 carrying a DNS query for `a.evil.com`.
+fn dns_frame() -> Vec<u8> {
+    let mut dns = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+    dns.extend_from_slice(b"\x01a\x04evil\x03com\x00\x00\x01\x00\x01");
+    let udp_len = 8 + dns.len();
+    let total = 20 + udp_len;
+    let mut f = vec![
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        0,
+        0,
+        0,
+        64,
+        17,
+        0,
+        0,
+    ];
+    f.extend_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2]);
+    f.extend_from_slice(&[0x04, 0xd2, 0, 53, (udp_len >> 8) as u8, udp_len as u8, 0, 0]);
+    f.extend_from_slice(&dns);
+    f
+}
+
+unsafe extern "C" fn collect_packet(
+    s: *const lr_sighting,
+    f: *const lr_flow,
+    ud: *mut c_void,
+) -> c_int {
+    // SAFETY: the scanner passes a valid sighting and flow, and our Vec as userdata.
+    unsafe { (*ud.cast::<Vec<(lr_sighting, lr_flow)>>()).push((*s, *f)) };
+    0
+}
+
+#[test]
+fn packets_through_the_c_api() {
+    let b = B::new();
+    assert_eq!(b.add(lr_kind::LR_KIND_IP, "10.0.0.2:53", None).0, LR_OK);
+    assert_eq!(b.add(lr_kind::LR_KIND_DOMAIN, "evil.com", None).0, LR_OK);
+    let db = b.compile();
+    let frame = dns_frame();
+    let mut sc = null_mut();
+    let mut hits: Vec<(lr_sighting, lr_flow)> = Vec::new();
+    let mut malformed = 7u32;
+    // SAFETY: live database and scratch; valid frame, callback, userdata and out-pointer.
+    unsafe {
+        assert_eq!(lr_scratch_new(&mut sc), LR_OK);
+        let ud = (&mut hits as *mut Vec<(lr_sighting, lr_flow)>).cast();
+        let scan = |f: &[u8], link: u32, cb: lr_packet_callback, m: *mut u32| {
+            lr_scan_packet(db.0, sc, f.as_ptr().cast(), f.len(), link, 0, cb, ud, m)
+        };
+        assert_eq!(
+            scan(&frame, 101, Some(collect_packet), &mut malformed),
+            LR_OK
+        );
+        assert_eq!(malformed, 0);
+        let got: Vec<(lr_where, usize, usize)> = hits
+            .iter()
+            .map(|(s, _)| (s.where_seen, s.start, s.end))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (lr_where::LR_WHERE_IP_DST, 16, 20),
+                (lr_where::LR_WHERE_DNS_QUERY, 40, 52)
+            ],
+            "{hits:?}"
+        );
+        let flow = hits[0].1;
+        assert_eq!(&flow.src[..4], &[10, 0, 0, 1]);
+        assert_eq!(
+            &flow.dst[..],
+            &[10, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            (
+                flow.sport,
+                flow.dport,
+                flow.family,
+                flow.proto,
+                flow.has_ports
+            ),
+            (1234, 53, 4, 17, 1)
+        );
+        assert_eq!(value(&db, hits[1].0.indicator), b"evil.com");
+        // Unsupported link type (802.11), NULLs, truncation, stop.
+        malformed = 7;
+        assert_eq!(
+            scan(&frame, 105, Some(collect_packet), &mut malformed),
+            LR_INVALID_VALUE
+        );
+        assert_eq!(scan(&frame, 101, None, &mut malformed), LR_NULL_ARGUMENT);
+        assert_eq!(malformed, 7);
+        hits.clear();
+        assert_eq!(
+            scan(&frame[..30], 101, Some(collect_packet), &mut malformed),
+            LR_OK
+        );
+        assert_eq!(
+            malformed, 1,
+            "truncated: the IP header says more bytes follow"
+        );
+        assert_eq!(hits.len(), 1, "the addresses are still readable: {hits:?}");
+        unsafe extern "C" fn stop(
+            _: *const lr_sighting,
+            _: *const lr_flow,
+            _: *mut c_void,
+        ) -> c_int {
+            1
+        }
+        assert_eq!(scan(&frame, 101, Some(stop), null_mut()), LR_STOPPED);
+        assert_eq!(
+            lr_scan_packet(
+                null(),
+                sc,
+                frame.as_ptr().cast(),
+                1,
+                101,
+                0,
+                Some(stop),
+                null_mut(),
+                null_mut()
+            ),
+            LR_NULL_ARGUMENT
+        );
+        lr_scratch_free(sc);
+    }
+}
+
+#[test]
+fn timestamps_parse() {
+    let mut t = 5i64;
+    // SAFETY: valid strings and out-pointer.
+    unsafe {
+        assert_eq!(
+            lr_parse_timestamp(c"2024-05-01T02:00:00+02:00".as_ptr(), &mut t),
+            LR_OK
+        );
+        assert_eq!(t, 1714521600);
+        t = 5;
+        assert_eq!(
+            lr_parse_timestamp(c"2024-13-01".as_ptr(), &mut t),
+            LR_BAD_TIMESTAMP
+        );
+        assert_eq!(lr_parse_timestamp(null(), &mut t), LR_NULL_ARGUMENT);
+        assert_eq!(
+            lr_parse_timestamp(c"2024-05-01".as_ptr(), null_mut()),
+            LR_NULL_ARGUMENT
+        );
+    }
+    assert_eq!(t, 5);
 }
