@@ -125,12 +125,13 @@ fn stderr(o: &Output) -> String {
 
 const EDGE: &str = "examples/c/testdata";
 const NOW: i64 = 1_700_000_000;
+const NOW_TEXT: &str = "2023-11-14T22:13:20Z";
 
 /// The edge-case arguments: intel files, a second feed (merged sources), an allowlist.
 fn edge_args() -> Vec<String> {
     [
         "--now",
-        &NOW.to_string(),
+        NOW_TEXT,
         "--intel",
         &format!("{EDGE}/intel.txt"),
         "--intel",
@@ -285,11 +286,18 @@ fn sensor_matches_log_sensor_golden_output() {
         return;
     };
     let o = run(
+        // The arguments of tests/log_sensor.rs (DEMO) that give the golden file.
         Command::new(sensor).args([
             "--intel",
             "demo/intel/blocklist.txt",
             "--intel",
             "demo/intel/c2.tsv",
+            "--intel",
+            "demo/intel/zeek.intel",
+            "--intel",
+            "demo/intel/stix-bundle.json",
+            "--intel",
+            "demo/intel/misp-event.json",
             "--allow",
             "demo/allow.txt",
             "demo/logs/sample.log",
@@ -327,14 +335,40 @@ fn sensor_exit_codes() {
             vec!["--format", "nope", "--intel", &intel],
             "unknown feed format",
         ),
-        (vec!["--now", "soon", "--intel", &intel], "Unix seconds"),
+        (vec!["--now", "soon", "--intel", &intel], "RFC 3339"),
+        (
+            vec!["--intel", &intel, "--format", "plain"],
+            "paths after it",
+        ),
+        (
+            vec!["--format", "plain", "--intel", "/nonexistent"],
+            "cannot read",
+        ),
+        (
+            vec!["--intel", &intel, "/nonexistent/input.log"],
+            "cannot open",
+        ),
     ] {
         let (c, e) = code(&args);
         assert_eq!(c, Some(2), "{args:?}: {e}");
         assert!(e.contains(msg), "{args:?}: {e}");
     }
-    let (c, e) = code(&["--intel", &intel, "/nonexistent/input.log"]);
-    assert_eq!(c, Some(1), "{e}");
+    // --format applies to the paths after it: a Zeek file read as plain gives other entries.
+    let (c, e) = code(&[
+        "--format",
+        "auto",
+        "--intel",
+        &intel,
+        "--format",
+        "PLAIN",
+        "--intel",
+        "demo/intel/c2.tsv",
+    ]);
+    assert_eq!(c, Some(0), "{e}");
+    assert!(
+        e.contains("intel.txt (plain)") && e.contains("c2.tsv (plain)"),
+        "{e}"
+    );
 }
 
 #[test]

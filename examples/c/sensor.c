@@ -4,15 +4,17 @@
  * fields input, line, start, end, observed, type, indicator, sources, refs.
  *
  *   sensor --intel PATH [--intel PATH]... [--allow PATH]... [--format NAME]
- *          [--exact-domains] [--now UNIX_SECONDS] [INPUT|-]...
+ *          [--exact-domains] [--now RFC3339] [INPUT|-]...
  *
- * Intel and allowlist files are loaded in argument order, their format detected from their
- * content (or --format), each named by its file name (unlike log_sensor, a directory is not
+ * Options as log_sensor's: intel and allowlist files are loaded in argument order, their
+ * format detected from their content, or given by a --format before them ("auto" detects
+ * again); each is named by its file name (unlike log_sensor, a directory is not
  * read: pass its files, in name order, for the same result). A line is the bytes up to "\n"
  * (a "\r" before it is dropped); a last line without "\n" counts. Without INPUT, stdin ("-")
  * is read.
- * A summary goes to stderr. Exit 0 after a complete run, 1 when an input cannot be read, 2 on
- * bad arguments or an intel file that cannot be loaded.
+ * --now (default: the clock) decides the validity windows. A summary goes to stderr. Exit 0
+ * after a complete run, 1 when an input failed while being read, 2 on bad arguments, an
+ * input that cannot be opened or an intel file that cannot be loaded.
  *
  * Build (see Makefile): cc -std=c99 -I../../include sensor.c liblinerate.a -lpthread -ldl -lm
  */
@@ -276,7 +278,7 @@ static int scan_input(struct scan_ctx *c, lr_scratch *scratch, FILE *in, int64_t
 static int usage(const char *msg) {
     fprintf(stderr,
             "sensor: %s\nusage: sensor --intel PATH [--intel PATH]... [--allow PATH]... "
-            "[--format NAME] [--exact-domains] [--now UNIX_SECONDS] [INPUT|-]...\n",
+            "[--format NAME] [--exact-domains] [--now RFC3339] [INPUT|-]...\n",
             msg);
     return 2;
 }
@@ -288,36 +290,32 @@ int main(int argc, char **argv) {
     const char *format = NULL;
     uint32_t exact = 0;
     int64_t now = (int64_t)time(NULL);
-    int i, intel = 0, inputs = 0, status = 0;
+    int i, intel = 0, format_unused = 0, inputs = 0, status = 0;
     unsigned long long lines = 0, bytes = 0;
     struct scan_ctx c;
 
-    /* Options that apply to every file first. */
+    /* Check the arguments first; --exact-domains and --now apply to everything. */
     for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--exact-domains") == 0) {
+        const char *a = argv[i];
+        if (strcmp(a, "--exact-domains") == 0) {
             exact = LR_FLAG_EXACT;
-        } else if (strcmp(argv[i], "--format") == 0 || strcmp(argv[i], "--now") == 0) {
+        } else if (strcmp(a, "--format") == 0 || strcmp(a, "--now") == 0 ||
+                   strcmp(a, "--intel") == 0 || strcmp(a, "--allow") == 0) {
             if (i + 1 >= argc) return usage("an option is missing its value");
-            if (argv[i][2] == 'f') {
-                format = argv[i + 1];
-            } else {
-                char *endp;
-                errno = 0;
-                now = (int64_t)strtoll(argv[i + 1], &endp, 10);
-                if (errno != 0 || *endp != '\0' || endp == argv[i + 1])
-                    return usage("--now takes Unix seconds");
-            }
+            if (strcmp(a, "--now") == 0 && lr_parse_timestamp(argv[i + 1], &now) != LR_OK)
+                return usage("--now takes an RFC 3339 time such as 2024-05-01T00:00:00Z");
+            if (strcmp(a, "--intel") == 0) intel++;
+            format_unused = strcmp(a, "--format") == 0 ||
+                            (format_unused && strcmp(a, "--now") == 0);
             i++;
-        } else if (strcmp(argv[i], "--intel") == 0 || strcmp(argv[i], "--allow") == 0) {
-            if (i + 1 >= argc) return usage("an option is missing its value");
-            intel += argv[i][2] == 'i';
-            i++;
-        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
+        } else if (a[0] == '-' && a[1] == '-') {
             return usage("unknown option");
         }
     }
     if (intel == 0) return usage("at least one --intel PATH is required");
+    if (format_unused) return usage("--format applies to the --intel/--allow paths after it");
 
+    /* Load in argument order; --format applies to the paths after it ("auto": detect). */
     if (lr_builder_new(&b) != LR_OK) return 2;
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--intel") == 0 || strcmp(argv[i], "--allow") == 0) {
@@ -327,7 +325,9 @@ int main(int argc, char **argv) {
                 return 2;
             }
             i++;
-        } else if (strcmp(argv[i], "--format") == 0 || strcmp(argv[i], "--now") == 0) {
+        } else if (strcmp(argv[i], "--format") == 0) {
+            format = argv[++i];
+        } else if (strcmp(argv[i], "--now") == 0) {
             i++;
         }
     }
@@ -361,8 +361,8 @@ int main(int argc, char **argv) {
         inputs++;
         in = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
         if (in == NULL) {
-            fprintf(stderr, "sensor: cannot read %s: %s\n", name, strerror(errno));
-            status = 1;
+            fprintf(stderr, "sensor: cannot open %s: %s\n", name, strerror(errno));
+            status = 2;
             continue;
         }
         c.input = name;
