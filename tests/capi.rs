@@ -8,7 +8,7 @@
 //!   cases (JSON escapes, control characters, invalid UTF-8, CRLF, allowlist, merged sources);
 //! - `minimal.c` (the README's program, checked to be identical) runs and prints its sightings;
 //! - both run clean under valgrind (leaks and errors), or AddressSanitizer when valgrind is
-//!   absent; `hotswap.c` checks `lr_shared` with threads.
+//!   absent; `hotswap.c` checks `lr_shared` with threads, `packet.c` `lr_scan_packet`.
 //!
 //! Skips with a message when gcc is not installed.
 
@@ -395,6 +395,23 @@ fn minimal_example_runs_and_is_the_readmes() {
 }
 
 #[test]
+fn packet_scan_from_c() {
+    let Some(exe) = compile("packet", "", &[]) else {
+        return;
+    };
+    let o = run(&mut Command::new(exe), None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "ip.dst ip 10.0.0.2:53 at 16..20 in 10.0.0.1:1234 -> 10.0.0.2:53 proto 17\n\
+         dns.query domain evil.com at 40..52 in 10.0.0.1:1234 -> 10.0.0.2:53 proto 17\n\
+         malformed: 0\n\
+         ip.dst ip 10.0.0.2:53 at 16..20 in 10.0.0.1:1234 -> 10.0.0.2:53 proto 17\n\
+         malformed: 1\n"
+    );
+}
+
+#[test]
 fn hot_swap_from_c_threads() {
     let Some(exe) = compile("hotswap", "", &[]) else {
         return;
@@ -416,9 +433,10 @@ fn c_programs_are_clean_under_valgrind_or_asan() {
     let log = std::fs::read(root().join(&log_path)).unwrap();
     let mut sensor_args = edge_args();
     sensor_args.push("-".into());
-    let programs: [Program<'_>; 3] = [
+    let programs: [Program<'_>; 4] = [
         ("sensor", sensor_args, Some(&log[..])),
         ("minimal", vec![], None),
+        ("packet", vec![], None),
         ("hotswap", vec!["--quick".into()], None),
     ];
     if have("valgrind") {
