@@ -352,7 +352,7 @@ impl Database {
         if normalize::domain(name, &mut buf).is_ok()
             && (name.is_ascii() || filter.may_match_suffix(&buf))
         {
-            self.observe(Obs::Domain(&buf), &buf, span, span.end, where_seen, now, s);
+            self.observe(Obs::Domain(&buf), &buf, span, span, where_seen, now, s);
         }
         s.buf = buf;
     }
@@ -429,7 +429,7 @@ impl Database {
                         Obs::Url(&buf),
                         &buf,
                         Span::new(st, e),
-                        e,
+                        Span::new(st, e),
                         Where::Line,
                         now,
                         s,
@@ -442,7 +442,7 @@ impl Database {
                         Obs::Url(&buf),
                         &buf,
                         Span::new(st, untrimmed),
-                        untrimmed,
+                        Span::new(st, untrimmed),
                         Where::Line,
                         now,
                         s,
@@ -612,7 +612,7 @@ impl Database {
                         Obs::V4(addr, port.map(|p| p.0)),
                         text,
                         Span::new(i, end),
-                        port.map_or(end, |p| p.1),
+                        Span::new(i, port.map_or(end, |p| p.1)),
                         Where::Line,
                         now,
                         s,
@@ -719,7 +719,8 @@ impl Database {
             None
         };
         let span = Span::new(st, end);
-        let port_end = port.map_or(end, |p| p.1);
+        // A port-specific sighting covers the whole `[v6]:port`.
+        let port_span = port.map_or(span, |p| Span::new(st - 1, p.1));
         let pv = port.map(|p| p.0);
         // Allowlist literal / regex entries see the normalized value (RFC 5952 text).
         let mut tb = [0u8; 64];
@@ -727,7 +728,7 @@ impl Database {
             Obs::V6(u128::from(a), pv),
             display(&mut tb, a),
             span,
-            port_end,
+            port_span,
             Where::Line,
             now,
             s,
@@ -744,7 +745,7 @@ impl Database {
                     Obs::V4(u32::from(v4), pv),
                     display(&mut tb, v4),
                     dotted.map_or(span, |d| Span::new(d, e)),
-                    port_end,
+                    port_span,
                     Where::Line,
                     now,
                     s,
@@ -801,7 +802,7 @@ impl Database {
                         Obs::Email(key),
                         key,
                         Span::new(st, b),
-                        b,
+                        Span::new(st, b),
                         Where::Line,
                         now,
                         s,
@@ -842,7 +843,7 @@ impl Database {
                             Obs::Hash(&buf),
                             low,
                             Span::new(st, e),
-                            e,
+                            Span::new(st, e),
                             Where::Line,
                             now,
                             s,

@@ -158,14 +158,15 @@ impl Index {
 
 impl Database {
     /// Looks `obs` up and queues a sighting per live, non-allowlisted matching indicator.
-    /// `span` covers the observation; `port_end` extends it for port-specific IP indicators.
+    /// `span` covers the observation; `port_span` is reported instead for port-specific IP
+    /// indicators (the address with its port, e.g. all of `[2001:db8::1]:443`).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn observe(
         &self,
         obs: Obs<'_>,
         text: &[u8],
         span: Span,
-        port_end: usize,
+        port_span: Span,
         where_seen: Where,
         now: Timestamp,
         s: &mut Scratch,
@@ -179,11 +180,7 @@ impl Database {
                 pending.push(Sighting {
                     indicator: IndicatorId(id),
                     kind,
-                    span: if port_specific {
-                        Span::new(span.start, port_end)
-                    } else {
-                        span
-                    },
+                    span: if port_specific { port_span } else { span },
                     where_seen,
                 });
             }
