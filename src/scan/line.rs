@@ -357,6 +357,30 @@ impl Database {
         s.buf = buf;
     }
 
+    /// Whether a URL with this authority (as written) may have an indicator: its host,
+    /// ASCII-lowercased, must pass the URL host filter. Hosts that normalization could
+    /// rewrite (non-ASCII, percent-escapes, bracketed IPv6, backslashes) always pass, so the
+    /// gate never hides a match.
+    fn url_host_may_match(&self, authority: &[u8]) -> bool {
+        let hostport = match memchr::memrchr(b'@', authority) {
+            Some(a) => &authority[a + 1..],
+            None => authority,
+        };
+        if hostport.first() == Some(&b'[')
+            || hostport
+                .iter()
+                .any(|&b| b >= 0x80 || b == b'%' || b == b'\\')
+        {
+            return true;
+        }
+        let host = match memchr::memrchr(b':', hostport) {
+            Some(c) => &hostport[..c],
+            None => hostport,
+        };
+        let host = host.strip_suffix(b".").unwrap_or(host);
+        self.inner.hits.url_host_filter.may_contain_name(host)
+    }
+
     /// URLs: `scheme://` up to whitespace, a quote, `<` or `>`, minus trailing punctuation.
     fn urls(&self, line: &[u8], s: &mut Scratch, now: Timestamp, want_url: bool) {
         let mut pos = 0;
@@ -422,7 +446,7 @@ impl Database {
                 .position(|&b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
                 .map_or(e, |x| p + 3 + x);
             s.auth.push((p + 3, auth_end));
-            if want_url {
+            if want_url && self.url_host_may_match(&line[p + 3..auth_end]) {
                 let mut buf = std::mem::take(&mut s.buf);
                 if normalize::url_key(&line[st..e], &mut buf).is_ok() {
                     self.observe(

@@ -79,18 +79,6 @@ fn lookup(idx: &Index, obs: Obs<'_>, mut f: impl FnMut(u32, Kind, bool)) {
     }
 }
 
-/// Host part of a URL match key (`host[:port]/...` or `[v6]...`).
-fn url_host(key: &[u8]) -> &[u8] {
-    let end = if key.first() == Some(&b'[') {
-        memchr::memchr(b']', key).map_or(key.len(), |p| p + 1)
-    } else {
-        key.iter()
-            .position(|&b| b == b':' || b == b'/')
-            .unwrap_or(key.len())
-    };
-    &key[..end]
-}
-
 impl Index {
     /// Whether a live entry of this (allowlist) index covers `obs`; `text` is the observed
     /// text for substring / regex entries.
@@ -107,7 +95,7 @@ impl Index {
             return true;
         }
         if let Obs::Url(k) = obs {
-            let host = url_host(k);
+            let host = crate::compile::url_key_host(k);
             if host.first() == Some(&b'[') {
                 if let Ok(a) = std::str::from_utf8(&host[1..host.len().saturating_sub(1)])
                     .unwrap_or("")
