@@ -16,7 +16,7 @@ use linerate::feed::{self, LoadOptions};
 use linerate::{Builder, Timestamp};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -77,10 +77,18 @@ fn staticlib() -> Option<&'static Path> {
     .as_deref()
 }
 
-/// Compiles `examples/c/{name}.c` (strict C99, warnings are errors) into `{name}{suffix}`.
+/// Compiles `examples/c/{name}.c` (strict C99, warnings are errors) into `{name}{suffix}`,
+/// once per test run: tests running in parallel share the executable (compiling it again
+/// while another test runs it would race).
 fn compile(name: &str, suffix: &str, extra: &[&str]) -> Option<PathBuf> {
+    static BUILT: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
     let lib = staticlib()?;
-    let exe = work_dir().join(format!("{name}{suffix}"));
+    let key = format!("{name}{suffix}");
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, exe)) = built.iter().find(|(k, _)| *k == key) {
+        return Some(exe.clone());
+    }
+    let exe = work_dir().join(&key);
     let out = Command::new("gcc")
         .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"])
         .args(extra)
@@ -97,6 +105,7 @@ fn compile(name: &str, suffix: &str, extra: &[&str]) -> Option<PathBuf> {
         "gcc failed on examples/c/{name}.c:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    built.push((key, exe.clone()));
     Some(exe)
 }
 
