@@ -38,6 +38,8 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+#[cfg(any(feature = "capi", test))]
+pub mod capi;
 pub mod compile;
 pub mod error;
 pub mod feed;

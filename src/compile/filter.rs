@@ -86,6 +86,19 @@ impl DomainFilter {
             && self.bits[(b >> 6) as usize] & (1 << (b & 63)) != 0
     }
 
+    /// Whether `name` itself (ASCII, any case) may be in the set. An empty filter says no.
+    #[inline]
+    pub(crate) fn may_contain_name(&self, name: &[u8]) -> bool {
+        if self.bits.is_empty() {
+            return false;
+        }
+        let mut h = self.start();
+        for &b in name.iter().rev() {
+            h = self.feed(h, b);
+        }
+        self.may_contain(h)
+    }
+
     /// Whether `name` (ASCII, any case) or one of its parent suffixes of two labels or more
     /// may be in the set. An empty filter says no.
     #[inline]

@@ -376,6 +376,18 @@ impl Database {
     }
 }
 
+/// The host of a URL match key (`host[:port]/...` or `[v6][:port]/...`).
+pub(crate) fn url_key_host(key: &[u8]) -> &[u8] {
+    let end = if key.first() == Some(&b'[') {
+        memchr::memchr(b']', key).map_or(key.len(), |p| p + 1)
+    } else {
+        key.iter()
+            .position(|&b| b == b':' || b == b'/')
+            .unwrap_or(key.len())
+    };
+    &key[..end]
+}
+
 /// The compiled lookup structures of one collection (indicators or allowlist).
 #[derive(Default)]
 pub(crate) struct Index {
@@ -384,6 +396,9 @@ pub(crate) struct Index {
     /// Bloom filter over the domain names, probed before any normalization or exact lookup.
     pub(crate) domain_filter: DomainFilter,
     pub(crate) urls: ExactMap,
+    /// Bloom filter over the hosts of the URL indicators: a URL whose host is not in it is
+    /// not normalized at all.
+    pub(crate) url_host_filter: DomainFilter,
     pub(crate) emails: ExactMap,
     /// Keyed by the binary digest: the length tells the algorithm apart.
     pub(crate) hashes: ExactMap,
@@ -470,6 +485,13 @@ impl Index {
                 .collect::<Vec<_>>()
                 .into_iter(),
         );
+        x.url_host_filter = DomainFilter::build(
+            (0..store.len() as u32)
+                .filter(|&id| kind_of(store.kinds[id as usize]) == Kind::Url)
+                .map(|id| url_key_host(store.bytes(id)))
+                .collect::<Vec<_>>()
+                .into_iter(),
+        );
         x.ip = IpSet::build(nets);
         x.literals = Literals::build(lits)?;
         x.regexes = Regexes::build(res, limits.regex_size_limit, limits.regex_total_size_limit)?;
@@ -501,6 +523,7 @@ impl Index {
         self.ip.memory()
             + self.domains.memory()
             + self.domain_filter.memory()
+            + self.url_host_filter.memory()
             + self.urls.memory()
             + self.emails.memory()
             + self.hashes.memory()

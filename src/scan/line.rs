@@ -352,9 +352,33 @@ impl Database {
         if normalize::domain(name, &mut buf).is_ok()
             && (name.is_ascii() || filter.may_match_suffix(&buf))
         {
-            self.observe(Obs::Domain(&buf), &buf, span, span.end, where_seen, now, s);
+            self.observe(Obs::Domain(&buf), &buf, span, span, where_seen, now, s);
         }
         s.buf = buf;
+    }
+
+    /// Whether a URL with this authority (as written) may have an indicator: its host,
+    /// ASCII-lowercased, must pass the URL host filter. Hosts that normalization could
+    /// rewrite (non-ASCII, percent-escapes, bracketed IPv6, backslashes) always pass, so the
+    /// gate never hides a match.
+    fn url_host_may_match(&self, authority: &[u8]) -> bool {
+        let hostport = match memchr::memrchr(b'@', authority) {
+            Some(a) => &authority[a + 1..],
+            None => authority,
+        };
+        if hostport.first() == Some(&b'[')
+            || hostport
+                .iter()
+                .any(|&b| b >= 0x80 || b == b'%' || b == b'\\')
+        {
+            return true;
+        }
+        let host = match memchr::memrchr(b':', hostport) {
+            Some(c) => &hostport[..c],
+            None => hostport,
+        };
+        let host = host.strip_suffix(b".").unwrap_or(host);
+        self.inner.hits.url_host_filter.may_contain_name(host)
     }
 
     /// URLs: `scheme://` up to whitespace, a quote, `<` or `>`, minus trailing punctuation.
@@ -422,14 +446,14 @@ impl Database {
                 .position(|&b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
                 .map_or(e, |x| p + 3 + x);
             s.auth.push((p + 3, auth_end));
-            if want_url {
+            if want_url && self.url_host_may_match(&line[p + 3..auth_end]) {
                 let mut buf = std::mem::take(&mut s.buf);
                 if normalize::url_key(&line[st..e], &mut buf).is_ok() {
                     self.observe(
                         Obs::Url(&buf),
                         &buf,
                         Span::new(st, e),
-                        e,
+                        Span::new(st, e),
                         Where::Line,
                         now,
                         s,
@@ -442,7 +466,7 @@ impl Database {
                         Obs::Url(&buf),
                         &buf,
                         Span::new(st, untrimmed),
-                        untrimmed,
+                        Span::new(st, untrimmed),
                         Where::Line,
                         now,
                         s,
@@ -612,7 +636,7 @@ impl Database {
                         Obs::V4(addr, port.map(|p| p.0)),
                         text,
                         Span::new(i, end),
-                        port.map_or(end, |p| p.1),
+                        Span::new(i, port.map_or(end, |p| p.1)),
                         Where::Line,
                         now,
                         s,
@@ -719,7 +743,8 @@ impl Database {
             None
         };
         let span = Span::new(st, end);
-        let port_end = port.map_or(end, |p| p.1);
+        // A port-specific sighting covers the whole `[v6]:port`.
+        let port_span = port.map_or(span, |p| Span::new(st - 1, p.1));
         let pv = port.map(|p| p.0);
         // Allowlist literal / regex entries see the normalized value (RFC 5952 text).
         let mut tb = [0u8; 64];
@@ -727,7 +752,7 @@ impl Database {
             Obs::V6(u128::from(a), pv),
             display(&mut tb, a),
             span,
-            port_end,
+            port_span,
             Where::Line,
             now,
             s,
@@ -744,7 +769,7 @@ impl Database {
                     Obs::V4(u32::from(v4), pv),
                     display(&mut tb, v4),
                     dotted.map_or(span, |d| Span::new(d, e)),
-                    port_end,
+                    port_span,
                     Where::Line,
                     now,
                     s,
@@ -801,7 +826,7 @@ impl Database {
                         Obs::Email(key),
                         key,
                         Span::new(st, b),
-                        b,
+                        Span::new(st, b),
                         Where::Line,
                         now,
                         s,
@@ -842,7 +867,7 @@ impl Database {
                             Obs::Hash(&buf),
                             low,
                             Span::new(st, e),
-                            e,
+                            Span::new(st, e),
                             Where::Line,
                             now,
                             s,

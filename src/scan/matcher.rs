@@ -79,18 +79,6 @@ fn lookup(idx: &Index, obs: Obs<'_>, mut f: impl FnMut(u32, Kind, bool)) {
     }
 }
 
-/// Host part of a URL match key (`host[:port]/...` or `[v6]...`).
-fn url_host(key: &[u8]) -> &[u8] {
-    let end = if key.first() == Some(&b'[') {
-        memchr::memchr(b']', key).map_or(key.len(), |p| p + 1)
-    } else {
-        key.iter()
-            .position(|&b| b == b':' || b == b'/')
-            .unwrap_or(key.len())
-    };
-    &key[..end]
-}
-
 impl Index {
     /// Whether a live entry of this (allowlist) index covers `obs`; `text` is the observed
     /// text for substring / regex entries.
@@ -107,7 +95,7 @@ impl Index {
             return true;
         }
         if let Obs::Url(k) = obs {
-            let host = url_host(k);
+            let host = crate::compile::url_key_host(k);
             if host.first() == Some(&b'[') {
                 if let Ok(a) = std::str::from_utf8(&host[1..host.len().saturating_sub(1)])
                     .unwrap_or("")
@@ -158,14 +146,15 @@ impl Index {
 
 impl Database {
     /// Looks `obs` up and queues a sighting per live, non-allowlisted matching indicator.
-    /// `span` covers the observation; `port_end` extends it for port-specific IP indicators.
+    /// `span` covers the observation; `port_span` is reported instead for port-specific IP
+    /// indicators (the address with its port, e.g. all of `[2001:db8::1]:443`).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn observe(
         &self,
         obs: Obs<'_>,
         text: &[u8],
         span: Span,
-        port_end: usize,
+        port_span: Span,
         where_seen: Where,
         now: Timestamp,
         s: &mut Scratch,
@@ -179,11 +168,7 @@ impl Database {
                 pending.push(Sighting {
                     indicator: IndicatorId(id),
                     kind,
-                    span: if port_specific {
-                        Span::new(span.start, port_end)
-                    } else {
-                        span
-                    },
+                    span: if port_specific { port_span } else { span },
                     where_seen,
                 });
             }

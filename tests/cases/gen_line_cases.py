@@ -133,8 +133,8 @@ case("ipv6_noncanonical", [("ip", "2001:db8::1")], "from 2001:DB8:0:0::1 x",
 case("ipv6_full_form", [("ip", "2001:db8::1")], "2001:0db8:0000:0000:0000:0000:0000:0001",
      [("ip", "2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1")])
 case("ipv6_bracket_port", [("ip", "2001:db8::1"), ("ip", "[2001:db8::1]:443")], "[2001:db8::1]:443",
-     [("ip", "2001:db8::1", "2001:db8::1"), ("ip", "2001:db8::1]:443", "[2001:db8::1]:443")],
-     note="a port-specific sighting spans address start to port end")
+     [("ip", "2001:db8::1", "2001:db8::1"), ("ip", "[2001:db8::1]:443", "[2001:db8::1]:443")],
+     note="a port-specific sighting spans the whole [address]:port")
 case("ipv6_bracket_other_port", [("ip", "[2001:db8::1]:443")], "[2001:db8::1]:80 [2001:db8::1]", [])
 case("ipv6_unbracketed_port_is_address", [("ip", "2001:db8::1"), ("ip", "[2001:db8::1]:443"), ("ip", "2001:db8::1:443")],
      "2001:db8::1:443",
@@ -157,7 +157,7 @@ case("ipv6_prefix_separator", [("ip", "2001:db8::1")], "ip:2001:db8::1, next",
 case("ipv6_trailing_dot", [("ip", "2001:db8::1")], "reach 2001:db8::1.",
      [("ip", "2001:db8::1", "2001:db8::1")])
 case("ipv6_in_url_port", [("ip", "[2001:db8::1]:8080")], "GET http://[2001:db8::1]:8080/x",
-     [("ip", "2001:db8::1]:8080", "[2001:db8::1]:8080")])
+     [("ip", "[2001:db8::1]:8080", "[2001:db8::1]:8080")])
 case("ipv6_mapped_dotted", [("ip", "1.2.3.4")] + CATCH_V6, "addr ::ffff:1.2.3.4 end",
      [("ip", "::ffff:1.2.3.4", "::/1"), ("ip", "1.2.3.4", "1.2.3.4")],
      note="the IPv6 observation spans the token, the IPv4 one the dotted part")
@@ -167,10 +167,10 @@ case("ipv6_mapped_indicator", [("ip", "::ffff:8.8.8.8")], "8.8.8.8 and ::FFFF:8.
      [("ip", "8.8.8.8", "8.8.8.8", 0), ("ip", "8.8.8.8", "8.8.8.8", 1)],
      note="an IPv4-mapped indicator is stored as IPv4")
 case("ipv6_mapped_dotted_port", [("ip", "1.2.3.4:443"), ("ip", "1.2.3.4")], "[::ffff:1.2.3.4]:443",
-     [("ip", "1.2.3.4", "1.2.3.4"), ("ip", "1.2.3.4]:443", "1.2.3.4:443")],
+     [("ip", "1.2.3.4", "1.2.3.4"), ("ip", "[::ffff:1.2.3.4]:443", "1.2.3.4:443")],
      note="[v6]:port of a mapped address is an observation of the IPv4 address with that port")
 case("ipv6_mapped_hex_port", [("ip", "8.8.8.8:53")], "[::ffff:808:808]:53",
-     [("ip", "::ffff:808:808]:53", "8.8.8.8:53")])
+     [("ip", "[::ffff:808:808]:53", "8.8.8.8:53")])
 case("ipv6_compatible_dotted", [("ip", "1.2.3.4")] + CATCH_V6, "::1.2.3.4",
      [("ip", "::1.2.3.4", "::/1"), ("ip", "1.2.3.4", "1.2.3.4")],
      note="the dotted quad rule applies to any dotted quad, also after a colon")

@@ -124,6 +124,9 @@ pub struct Observation {
     pub end: usize,
     /// End of the port when one is written, else `end`.
     pub port_end: usize,
+    /// Start of a port-specific sighting when it differs from `start` (the `[` of
+    /// `[v6]:port`).
+    pub port_start: Option<usize>,
 }
 
 impl Observation {
@@ -263,6 +266,7 @@ fn ipv4s(line: &[u8], out: &mut Vec<Observation>) {
             start: i,
             end: p,
             port_end: port.map_or(p, |x| x.1),
+            port_start: None,
         });
     }
 }
@@ -336,12 +340,14 @@ fn ipv6s(line: &[u8], out: &mut Vec<Observation>) {
             None
         };
         let port_end = port.map_or(end, |x| x.1);
+        let port_start = port.map(|_| t - 1);
         let pv = port.map(|x| x.0);
         out.push(Observation {
             value: ObsValue::V6(addr, pv),
             start: t,
             end,
             port_end,
+            port_start,
         });
         if let Some(v4) = addr.to_ipv4_mapped() {
             let start = if tok.contains(&b'.') {
@@ -355,6 +361,7 @@ fn ipv6s(line: &[u8], out: &mut Vec<Observation>) {
                 start,
                 end: vend,
                 port_end,
+                port_start,
             });
         }
     }
@@ -502,6 +509,7 @@ fn domains(line: &[u8], out: &mut Vec<Observation>) {
                     start: s,
                     end: e,
                     port_end: e,
+                    port_start: None,
                 });
             }
         }
@@ -582,6 +590,7 @@ fn urls(line: &[u8], out: &mut Vec<Observation>) -> Vec<(usize, usize)> {
                     start: st,
                     end,
                     port_end: end,
+                    port_start: None,
                 });
             }
         }
@@ -626,6 +635,7 @@ fn emails(line: &[u8], auths: &[(usize, usize)], out: &mut Vec<Observation>) {
                 start: st,
                 end: de,
                 port_end: de,
+                port_start: None,
             });
         }
     }
@@ -652,6 +662,7 @@ fn hashes(line: &[u8], out: &mut Vec<Observation>) {
                     start: a,
                     end: b,
                     port_end: b,
+                    port_start: None,
                 });
             }
         }
@@ -818,7 +829,11 @@ impl Oracle {
                 }
                 if let Some(port_specific) = matches(ind, &o.value) {
                     mine.push(Hit {
-                        start: o.start,
+                        start: if port_specific {
+                            o.port_start.unwrap_or(o.start)
+                        } else {
+                            o.start
+                        },
                         end: if port_specific { o.port_end } else { o.end },
                         id,
                         kind: ind.kind(),

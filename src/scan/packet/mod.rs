@@ -326,20 +326,12 @@ impl Database {
     ) {
         match a {
             IpAddr::V4(v4) => {
-                self.observe(Obs::V4(u32::from(v4), port), &[], span, span.end, w, now, s)
+                self.observe(Obs::V4(u32::from(v4), port), &[], span, span, w, now, s)
             }
             IpAddr::V6(v6) => {
-                self.observe(
-                    Obs::V6(u128::from(v6), port),
-                    &[],
-                    span,
-                    span.end,
-                    w,
-                    now,
-                    s,
-                );
+                self.observe(Obs::V6(u128::from(v6), port), &[], span, span, w, now, s);
                 if let Some(v4) = v6.to_ipv4_mapped() {
-                    self.observe(Obs::V4(u32::from(v4), port), &[], span, span.end, w, now, s);
+                    self.observe(Obs::V4(u32::from(v4), port), &[], span, span, w, now, s);
                 }
             }
         }
@@ -410,7 +402,7 @@ impl Database {
                 let mut key = std::mem::take(&mut s.buf);
                 if normalize::url_key(&joined, &mut key).is_ok() {
                     let span = Span::new(base + ta, base + tb);
-                    self.observe(Obs::Url(&key), &key, span, span.end, Where::HttpUrl, now, s);
+                    self.observe(Obs::Url(&key), &key, span, span, Where::HttpUrl, now, s);
                 }
                 s.buf = key;
             }
