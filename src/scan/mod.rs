@@ -2,6 +2,8 @@
 //! the lookups shared by every way in (lines, packets).
 
 mod line;
+
+pub use line::is_name_separator;
 mod matcher;
 pub mod packet;
 
