@@ -1,6 +1,7 @@
 //! Scanning: the per-thread [`Scratch`], the [`Sighting`]s reported, the line tokenizer and
 //! the lookups shared by every way in (lines, packets).
 
+mod ip;
 mod line;
 
 pub use line::is_name_separator;
