@@ -6,15 +6,35 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex_automata::meta::{self, Regex};
 use regex_automata::Input;
 
-/// Literal indicators: one automaton for case-sensitive, one for ASCII-case-insensitive.
+/// Literal indicators: one automaton for case-sensitive, one for ASCII-case-insensitive,
+/// with overlapping (`Standard`) semantics so that every occurrence of every literal is
+/// reported. Overlapping search steps through every byte; when there are few literals
+/// (at most [`GATE_MAX`]) a leftmost-first automaton per group of 64 answers "does any
+/// literal occur?" first with aho-corasick's SIMD (Teddy) prefilter, and the overlapping
+/// pass runs only on lines where one does.
 pub(crate) struct Literals {
     exact: Option<(AhoCorasick, Vec<u32>)>,
     nocase: Option<(AhoCorasick, Vec<u32>)>,
+    gate: Vec<AhoCorasick>,
+}
+
+/// Most literals for which the leftmost-first gate is built (4 groups of 64).
+const GATE_MAX: usize = 256;
+
+fn build_gate(pats: &[Vec<u8>], nocase: bool, into: &mut Vec<AhoCorasick>) -> Result<(), Error> {
+    for group in pats.chunks(64) {
+        into.push(build_ac_kind(group, nocase, MatchKind::LeftmostFirst)?);
+    }
+    Ok(())
 }
 
 fn build_ac(pats: &[Vec<u8>], nocase: bool) -> Result<AhoCorasick, Error> {
+    build_ac_kind(pats, nocase, MatchKind::Standard)
+}
+
+fn build_ac_kind(pats: &[Vec<u8>], nocase: bool, kind: MatchKind) -> Result<AhoCorasick, Error> {
     AhoCorasickBuilder::new()
-        .match_kind(MatchKind::Standard)
+        .match_kind(kind)
         .ascii_case_insensitive(nocase)
         .build(pats)
         .map_err(|e| {
@@ -50,11 +70,23 @@ impl Literals {
         } else {
             Some((build_ac(&np, true)?, nid))
         };
-        Ok(Some(Literals { exact, nocase }))
+        let mut gate = Vec::new();
+        if ep.len() + np.len() <= GATE_MAX {
+            build_gate(&ep, false, &mut gate)?;
+            build_gate(&np, true, &mut gate)?;
+        }
+        Ok(Some(Literals {
+            exact,
+            nocase,
+            gate,
+        }))
     }
 
     /// Calls `f(id, start, end)` for every occurrence (overlapping) of every literal.
     pub(crate) fn find(&self, hay: &[u8], mut f: impl FnMut(u32, usize, usize)) {
+        if !self.gate.is_empty() && !self.gate.iter().any(|g| g.is_match(hay)) {
+            return;
+        }
         for (ac, ids) in [&self.exact, &self.nocase].into_iter().flatten() {
             for m in ac.find_overlapping_iter(hay) {
                 f(ids[m.pattern().as_usize()], m.start(), m.end());
@@ -64,6 +96,9 @@ impl Literals {
 
     /// Whether any literal occurs in `hay` (for allowlist substring entries).
     pub(crate) fn any(&self, hay: &[u8]) -> bool {
+        if !self.gate.is_empty() {
+            return self.gate.iter().any(|g| g.is_match(hay));
+        }
         [&self.exact, &self.nocase]
             .into_iter()
             .flatten()

@@ -1,34 +1,16 @@
 //! IP prefix tables that report **every** covering indicator, not only the longest prefix.
 //!
-//! Per address family: the distinct prefix lengths present, and one hash table keyed by
-//! (masked network, prefix length) pointing into a flat array of (indicator id, port).
-//! A lookup probes once per distinct length present (typically a handful), so the cost does
-//! not grow with the number of indicators.
+//! IPv4 networks are split by prefix length into four classes — single addresses (/32, the
+//! bulk of every feed), /24–/31, /16–/23 and shorter — each with a hash table keyed by
+//! (masked network, length) and a bitmap of the address blocks its networks touch (/24
+//! blocks for the first two classes, /16 blocks for the others). An address probes a class
+//! only when its block's bit is set, and then once per distinct length present in the
+//! class. IPv6 (few indicators in practice) probes once per distinct length present.
+//! Entries point into one flat array of (indicator id, port).
 
 use std::collections::HashMap;
 
 type Map<K> = HashMap<K, (u32, u32), foldhash::fast::RandomState>;
-
-#[derive(Default)]
-pub(crate) struct IpSet {
-    /// Distinct IPv4 prefix lengths present, longest first, split at /24 and /16.
-    v4_long_lens: Vec<u8>,
-    v4_mid_lens: Vec<u8>,
-    v4_short_lens: Vec<u8>,
-    /// Networks of /24 and longer (the bulk: single addresses).
-    v4: Map<(u32, u8)>,
-    /// Networks shorter than /24 (few; a small, cache-resident table).
-    v4_small: Map<(u32, u8)>,
-    /// One bit per /24 block holding a network of /24 or longer: a 2 MiB gate in front of
-    /// `v4`, so an address in no such block costs one bit test, not a probe per length.
-    bm24: Vec<u64>,
-    /// One bit per /16 block holding a network of /16 to /23.
-    bm16: Vec<u64>,
-    v6_lens: Vec<u8>,
-    v6: Map<(u128, u8)>,
-    /// (indicator id, port or 0 for any port), grouped per network.
-    entries: Vec<(u32, u16)>,
-}
 
 fn mask4(a: u32, len: u8) -> u32 {
     if len == 0 {
@@ -52,47 +34,130 @@ pub(crate) enum Net {
     V6(u128, u8),
 }
 
+#[inline]
+fn emit(
+    entries: &[(u32, u16)],
+    start: u32,
+    n: u32,
+    port: Option<u16>,
+    f: &mut impl FnMut(u32, bool),
+) {
+    for &(id, p) in &entries[start as usize..(start + n) as usize] {
+        if p == 0 {
+            f(id, false);
+        } else if Some(p) == port {
+            f(id, true);
+        }
+    }
+}
+
+/// IPv4 networks of one range of prefix lengths, behind a bitmap of the blocks they touch.
+#[derive(Default)]
+struct V4Class {
+    /// Distinct prefix lengths present, longest first.
+    lens: Vec<u8>,
+    map: Map<(u32, u8)>,
+    /// One bit per block of `1 << shift` addresses touched by a network of this class.
+    /// Marking is bounded: distinct networks shorter than a block cover each block at most
+    /// once per length, so the short class marks at most 15 × 65,536 bits in all.
+    gate: Vec<u64>,
+    shift: u32,
+}
+
+impl V4Class {
+    fn new(shift: u32) -> V4Class {
+        V4Class {
+            shift,
+            ..V4Class::default()
+        }
+    }
+
+    fn mark(&mut self, a: u32, l: u8) {
+        let blocks = 1usize << (32 - self.shift).saturating_sub(u32::from(l));
+        if self.gate.is_empty() {
+            self.gate = vec![0u64; (1usize << (32 - self.shift)) / 64];
+        }
+        let first = (mask4(a, l) >> self.shift) as usize;
+        for b in first..first + blocks {
+            self.gate[b >> 6] |= 1 << (b & 63);
+        }
+    }
+
+    #[inline]
+    fn lookup(
+        &self,
+        addr: u32,
+        entries: &[(u32, u16)],
+        port: Option<u16>,
+        f: &mut impl FnMut(u32, bool),
+    ) {
+        if self.lens.is_empty() {
+            return;
+        }
+        let b = (addr >> self.shift) as usize;
+        if self
+            .gate
+            .get(b >> 6)
+            .is_none_or(|w| w & (1 << (b & 63)) == 0)
+        {
+            return;
+        }
+        for &l in &self.lens {
+            if let Some(&(start, n)) = self.map.get(&(mask4(addr, l), l)) {
+                emit(entries, start, n, port, f);
+            }
+        }
+    }
+
+    fn memory(&self) -> usize {
+        self.map.capacity() * 17 * 8 / 7 + self.gate.capacity() * 8
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct IpSet {
+    v4: [V4Class; 4],
+    v6_lens: Vec<u8>,
+    v6: Map<(u128, u8)>,
+    /// (indicator id, port or 0 for any port), grouped per network.
+    entries: Vec<(u32, u16)>,
+}
+
 impl IpSet {
     pub(crate) fn build(mut nets: Vec<(Net, u16, u32)>) -> IpSet {
         // Group entries of one network together so each key maps to a contiguous range.
-        nets.sort_by(|a, b| {
-            let ka = match a.0 {
-                Net::V4(x, l) => (0u8, u128::from(x), l),
-                Net::V6(x, l) => (1u8, x, l),
-            };
-            let kb = match b.0 {
-                Net::V4(x, l) => (0u8, u128::from(x), l),
-                Net::V6(x, l) => (1u8, x, l),
-            };
-            ka.cmp(&kb).then(a.2.cmp(&b.2))
-        });
-        let mut s = IpSet::default();
+        let key = |n: &Net| match *n {
+            Net::V4(x, l) => (0u8, u128::from(x), l),
+            Net::V6(x, l) => (1u8, x, l),
+        };
+        nets.sort_by(|a, b| key(&a.0).cmp(&key(&b.0)).then(a.2.cmp(&b.2)));
+        let mut s = IpSet {
+            v4: [
+                V4Class::new(8),
+                V4Class::new(8),
+                V4Class::new(16),
+                V4Class::new(16),
+            ],
+            ..IpSet::default()
+        };
         for (net, port, id) in nets {
             let pos = s.entries.len() as u32;
             s.entries.push((id, port));
             match net {
                 Net::V4(a, l) => {
-                    let key = (mask4(a, l), l);
-                    let (map, lens, bm, shift) = if l >= 24 {
-                        (&mut s.v4, &mut s.v4_long_lens, &mut s.bm24, 8)
-                    } else if l >= 16 {
-                        (&mut s.v4_small, &mut s.v4_mid_lens, &mut s.bm16, 16)
-                    } else {
-                        (&mut s.v4_small, &mut s.v4_short_lens, &mut Vec::new(), 0)
-                    };
-                    let e = map.entry(key).or_insert((pos, 0));
+                    let class = &mut s.v4[match l {
+                        32 => 0,
+                        24..=31 => 1,
+                        16..=23 => 2,
+                        _ => 3,
+                    }];
+                    let e = class.map.entry((mask4(a, l), l)).or_insert((pos, 0));
                     e.1 += 1;
-                    if !lens.contains(&l) {
-                        lens.push(l);
+                    if e.1 == 1 {
+                        class.mark(a, l);
                     }
-                    if shift > 0 {
-                        if bm.is_empty() {
-                            *bm = vec![0u64; (1usize << (32 - shift)) / 64];
-                        }
-                        // Every block the network spans (a /16..=/23 spans one /16 block; a
-                        // /24+ one /24 block).
-                        let block = (key.0 >> shift) as usize;
-                        bm[block >> 6] |= 1 << (block & 63);
+                    if !class.lens.contains(&l) {
+                        class.lens.push(l);
                     }
                 }
                 Net::V6(a, l) => {
@@ -104,22 +169,17 @@ impl IpSet {
                 }
             }
         }
-        for lens in [
-            &mut s.v4_long_lens,
-            &mut s.v4_mid_lens,
-            &mut s.v4_short_lens,
-        ] {
-            lens.sort_unstable_by(|a, b| b.cmp(a));
+        for class in &mut s.v4 {
+            class.lens.sort_unstable_by(|a, b| b.cmp(a));
+            class.map.shrink_to_fit();
         }
         s.v6_lens.sort_unstable_by(|a, b| b.cmp(a));
-        s.v4.shrink_to_fit();
-        s.v4_small.shrink_to_fit();
         s.v6.shrink_to_fit();
         s
     }
 
     pub(crate) fn has_v4(&self) -> bool {
-        !self.v4.is_empty() || !self.v4_small.is_empty()
+        self.v4.iter().any(|c| !c.map.is_empty())
     }
 
     pub(crate) fn has_v6(&self) -> bool {
@@ -131,9 +191,8 @@ impl IpSet {
     }
 
     pub(crate) fn memory(&self) -> usize {
-        (self.v4.capacity() + self.v4_small.capacity()) * 17 * 8 / 7
-            + (self.bm24.capacity() + self.bm16.capacity()) * 8
-            + (self.v6.capacity() * 33 * 8 / 7)
+        self.v4.iter().map(V4Class::memory).sum::<usize>()
+            + self.v6.capacity() * 33 * 8 / 7
             + self.entries.capacity() * 8
     }
 
@@ -141,28 +200,8 @@ impl IpSet {
     /// equal to `port`.
     #[inline]
     pub(crate) fn lookup_v4(&self, addr: u32, port: Option<u16>, mut f: impl FnMut(u32, bool)) {
-        let bit = |bm: &[u64], block: u32| {
-            bm.get((block >> 6) as usize)
-                .is_some_and(|w| w & (1 << (block & 63)) != 0)
-        };
-        if bit(&self.bm24, addr >> 8) {
-            for &l in &self.v4_long_lens {
-                if let Some(&(start, n)) = self.v4.get(&(mask4(addr, l), l)) {
-                    self.emit(start, n, port, &mut f);
-                }
-            }
-        }
-        if bit(&self.bm16, addr >> 16) {
-            for &l in &self.v4_mid_lens {
-                if let Some(&(start, n)) = self.v4_small.get(&(mask4(addr, l), l)) {
-                    self.emit(start, n, port, &mut f);
-                }
-            }
-        }
-        for &l in &self.v4_short_lens {
-            if let Some(&(start, n)) = self.v4_small.get(&(mask4(addr, l), l)) {
-                self.emit(start, n, port, &mut f);
-            }
+        for class in &self.v4 {
+            class.lookup(addr, &self.entries, port, &mut f);
         }
     }
 
@@ -171,18 +210,7 @@ impl IpSet {
     pub(crate) fn lookup_v6(&self, addr: u128, port: Option<u16>, mut f: impl FnMut(u32, bool)) {
         for &l in &self.v6_lens {
             if let Some(&(start, n)) = self.v6.get(&(mask6(addr, l), l)) {
-                self.emit(start, n, port, &mut f);
-            }
-        }
-    }
-
-    #[inline]
-    fn emit(&self, start: u32, n: u32, port: Option<u16>, f: &mut impl FnMut(u32, bool)) {
-        for &(id, p) in &self.entries[start as usize..(start + n) as usize] {
-            if p == 0 {
-                f(id, false);
-            } else if Some(p) == port {
-                f(id, true);
+                emit(&self.entries, start, n, port, &mut f);
             }
         }
     }
@@ -206,6 +234,7 @@ mod tests {
             (Net::V4(v4("10.1.3.4"), 32), 0, 4),
             (Net::V4(v4("10.1.3.4"), 32), 443, 5),
             (Net::V4(v4("10.1.3.5"), 32), 0, 6),
+            (Net::V4(v4("128.0.0.0"), 1), 0, 8),
             (Net::V6(1, 128), 0, 7),
         ];
         let s = IpSet::build(nets);
@@ -233,6 +262,8 @@ mod tests {
         assert_eq!(hits("10.1.2.9", None), [(0, false), (1, false), (2, false)]);
         assert_eq!(hits("10.2.0.1", None), [(0, false)]);
         assert_eq!(hits("11.1.3.4", None), []);
+        assert_eq!(hits("200.9.9.9", None), [(8, false)]);
+        assert_eq!(hits("127.255.255.255", None), []);
         let mut v6 = Vec::new();
         s.lookup_v6(1, None, |id, _| v6.push(id));
         assert_eq!(v6, [7]);

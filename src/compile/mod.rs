@@ -505,7 +505,8 @@ impl Index {
     pub(crate) fn live(&self, id: u32, now: Timestamp) -> bool {
         match self.window.get(id as usize) {
             None => true,
-            Some(&(f, u)) => now.0 >= f && now.0 < u,
+            // An open end is stored as i64::MAX and stays open at that instant too.
+            Some(&(f, u)) => now.0 >= f && (now.0 < u || u == i64::MAX),
         }
     }
 

@@ -77,6 +77,22 @@ pub(crate) fn check_ascii_domain(name: &[u8]) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Appends the decimal digits of `v` (no allocation).
+fn push_decimal(v: u16, out: &mut Vec<u8>) {
+    let mut digits = [0u8; 5];
+    let mut n = 0;
+    let mut x = v;
+    loop {
+        digits[n] = b'0' + (x % 10) as u8;
+        n += 1;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    out.extend(digits[..n].iter().rev());
+}
+
 fn hex_val(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
@@ -165,7 +181,15 @@ pub fn url_key(input: &[u8], out: &mut Vec<u8>) -> Result<(), &'static str> {
         let s = s.split('%').next().unwrap_or(s);
         let a: std::net::Ipv6Addr = s.parse().map_err(|_| "bad IPv6 host")?;
         out.push(b'[');
-        out.extend_from_slice(a.to_string().as_bytes());
+        // Formatted on the stack: the scan path allocates nothing (an IPv6 text is at most
+        // 45 bytes).
+        let mut tmp = [0u8; 64];
+        let free = {
+            let mut w = &mut tmp[..];
+            let _ = std::io::Write::write_fmt(&mut w, format_args!("{a}"));
+            w.len()
+        };
+        out.extend_from_slice(&tmp[..64 - free]);
         out.push(b']');
     } else {
         domain(host, out).map_err(|_| "bad host")?;
@@ -173,7 +197,7 @@ pub fn url_key(input: &[u8], out: &mut Vec<u8>) -> Result<(), &'static str> {
     if let Some(p) = port {
         if default_port(scheme) != Some(p) {
             out.push(b':');
-            out.extend_from_slice(p.to_string().as_bytes());
+            push_decimal(p, out);
         }
     }
     if path_query.is_empty() || path_query[0] == b'?' {

@@ -182,7 +182,15 @@ fn port_at(line: &[u8], i: usize) -> Option<(u16, usize)> {
 /// Unicode whitespace, controls, and the punctuation and symbol blocks (NBSP, `’`, `—`,
 /// `、`, emoji...). Letters, digits, marks, joiners and IDNA-ignored format characters
 /// (soft hyphen, ZWSP) stay inside names. SPEC §2: labels are letters, digits, `-`, `_`.
-fn is_separator(c: char) -> bool {
+///
+/// This is a matching rule users can rely on (see SEMANTICS.md); it is public so that tools
+/// and the reference matcher in `tests/oracle` apply the same definition.
+///
+/// ```
+/// use linerate::scan::is_name_separator;
+/// assert!(is_name_separator('\u{a0}') && is_name_separator('’') && !is_name_separator('ü'));
+/// ```
+pub fn is_name_separator(c: char) -> bool {
     if c.is_alphanumeric() {
         return false;
     }
@@ -211,7 +219,7 @@ fn segment_end(line: &[u8], seg: usize, e: usize) -> (usize, usize) {
         }
         if b >= 0x80 {
             match char_at(line, end) {
-                Some(c) if !is_separator(c) => {
+                Some(c) if !is_name_separator(c) => {
                     end += c.len_utf8();
                     continue;
                 }

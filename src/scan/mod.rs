@@ -1,8 +1,11 @@
 //! Scanning: the per-thread [`Scratch`], the [`Sighting`]s reported, the line tokenizer and
 //! the lookups shared by every way in (lines, packets).
 
+mod ip;
 mod line;
 pub mod long;
+
+pub use line::is_name_separator;
 mod matcher;
 pub mod packet;
 

@@ -444,21 +444,10 @@ fn domain_in(line: &[u8], s: usize, e: usize) -> Option<(usize, usize, Vec<u8>)>
     Some((s, e, out))
 }
 
-/// Whether a non-ASCII character ends a name: Unicode whitespace, controls, and the
-/// punctuation and symbol blocks (letters, digits, marks, joiners and IDNA-ignored format
-/// characters stay inside names).
+/// Whether a non-ASCII character ends a name: the crate's published definition (a rule
+/// of SEMANTICS.md, shared like normalization; the algorithm around it is the oracle's own).
 pub fn is_separator(c: char) -> bool {
-    if c.is_alphanumeric() {
-        return false;
-    }
-    let u = c as u32;
-    c.is_whitespace()
-        || c.is_control()
-        || matches!(u,
-            0x80..=0xBF | 0xD7 | 0xF7
-            | 0x2000..=0x2BFF | 0x2E00..=0x2E7F | 0x3000..=0x303F
-            | 0xFE10..=0xFE19 | 0xFE30..=0xFE6F | 0xFF00..=0xFFFF | 0x1F000..=0x1FAFF)
-            && !matches!(u, 0xAD | 0x200B..=0x200D | 0x2060..=0x206F | 0x20D0..=0x20FF)
+    linerate::scan::is_name_separator(c)
 }
 
 /// Splits `[s, e)` at runs of two dots or more, at separator characters and at invalid UTF-8.
