@@ -251,7 +251,10 @@ fn gz_inputs_and_a_truncated_gz() {
     let o = run(&dir, &["cut.log.gz", "after.log"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "stderr: {err}");
-    assert!(err.contains("cut.log.gz"), "the failed input is named: {err}");
+    assert!(
+        err.contains("cut.log.gz"),
+        "the failed input is named: {err}"
+    );
     let got = sightings(&o);
     let cut: BTreeSet<_> = got
         .iter()
@@ -265,10 +268,6 @@ fn gz_inputs_and_a_truncated_gz() {
         lines.iter().enumerate().all(|(i, &l)| l == i as u64 + 1),
         "the lines before the cut form a prefix"
     );
-    let after: BTreeSet<_> = got
-        .iter()
-        .filter(|r| r.0 == "after.log")
-        .cloned()
-        .collect();
+    let after: BTreeSet<_> = got.iter().filter(|r| r.0 == "after.log").cloned().collect();
     assert_eq!(after, ok.expected("after.log"));
 }
