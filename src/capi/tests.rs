@@ -425,7 +425,7 @@ fn limits_give_limit_exceeded() {
     let r = b.add(lr_kind::LR_KIND_REGEX, "a{1000}{1000}", None).0;
     assert_eq!(r, LR_LIMIT_EXCEEDED, "{}", b.error());
     assert!(
-        b.error().contains("invalid regex indicator"),
+        b.error().contains("Limits::regex_size_limit"),
         "{}",
         b.error()
     );

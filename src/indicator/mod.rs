@@ -331,19 +331,18 @@ pub(crate) fn check_regex(
                 .hybrid_cache_capacity(1 << 21),
         )
         .build(pattern)
-        .map_err(|e| {
-            let kind = if e.size_limit().is_some() {
-                ErrorKind::LimitExceeded
-            } else {
-                ErrorKind::InvalidValue
-            };
-            Error::new(
-                kind,
+        .map_err(|e| match e.size_limit() {
+            Some(limit) => Error::new(
+                ErrorKind::LimitExceeded,
                 format!(
-                    "invalid regex indicator {:?}: {e}",
+                    "regex indicator {:?} compiles to more than {limit} bytes (Limits::regex_size_limit)",
                     crate::error::truncate(pattern, 80)
                 ),
-            )
+            ),
+            None => Error::new(
+                ErrorKind::InvalidValue,
+                format!("invalid regex indicator {:?}: {e}", crate::error::truncate(pattern, 80)),
+            ),
         })?;
     let hir = regex_automata::util::syntax::parse_with(pattern, &regex_syntax_config())
         .map_err(|e| Error::invalid("regex", pattern, e))?;
@@ -723,9 +722,12 @@ mod tests {
         );
         assert!(err(Kind::Regex, "a*").contains("empty string"));
         assert!(err(Kind::Regex, "(").contains("invalid regex"));
-        assert_eq!(
-            Value::regex("a{1000}{1000}", 1 << 16).unwrap_err().kind(),
-            ErrorKind::LimitExceeded
+        let big = Value::regex("a{1000}{1000}", 1 << 16).unwrap_err();
+        assert_eq!(big.kind(), ErrorKind::LimitExceeded);
+        assert!(
+            big.to_string()
+                .contains("more than 65536 bytes (Limits::regex_size_limit)"),
+            "{big}"
         );
     }
 
