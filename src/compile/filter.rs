@@ -1,5 +1,6 @@
 //! A Bloom filter over domain names, probed for every parent suffix of an observed name
-//! without normalizing it first.
+//! without normalizing it first. The same structure fronts the URL-host, email and digest
+//! tables (probed with the whole key).
 //!
 //! The hash runs right to left over the name, ASCII-lowercasing as it goes, so walking an
 //! observed name from its last label to its first yields the hash of every suffix at the

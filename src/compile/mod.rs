@@ -402,6 +402,10 @@ pub(crate) struct Index {
     pub(crate) emails: ExactMap,
     /// Keyed by the binary digest: the length tells the algorithm apart.
     pub(crate) hashes: ExactMap,
+    /// Bloom filters in front of `emails` and `hashes` (same structure as the domain
+    /// filter; about 2 bytes per entry, so the table is touched only on a likely hit).
+    pub(crate) email_filter: DomainFilter,
+    pub(crate) hash_filter: DomainFilter,
     pub(crate) literals: Option<Literals>,
     pub(crate) regexes: Option<Regexes>,
     /// (valid_from, valid_until) per id, seconds; empty when no entry has a window.
@@ -444,6 +448,7 @@ impl Index {
         let mut lits = Vec::new();
         let mut res = Vec::new();
         let mut digest = Vec::new();
+        let mut digests: Vec<Vec<u8>> = Vec::with_capacity(nh);
         for id in 0..store.len() as u32 {
             let flags = store.kinds[id as usize];
             let b = store.bytes(id);
@@ -462,6 +467,7 @@ impl Index {
                 Kind::Md5 | Kind::Sha1 | Kind::Sha256 | Kind::Sha512 => {
                     if normalize::hex_decode(b, &mut digest).is_some() {
                         x.hashes.insert(&digest, id);
+                        digests.push(digest.clone());
                     }
                 }
                 Kind::Literal => lits.push((b.to_vec(), flags & F_NOCASE != 0, id)),
@@ -481,6 +487,21 @@ impl Index {
         x.domain_filter = DomainFilter::build(
             (0..store.len() as u32)
                 .filter(|&id| kind_of(store.kinds[id as usize]) == Kind::Domain)
+                .map(|id| store.bytes(id))
+                .collect::<Vec<_>>()
+                .into_iter(),
+        );
+        x.hash_filter = DomainFilter::build(
+            digests
+                .iter()
+                .map(Vec::as_slice)
+                .collect::<Vec<_>>()
+                .into_iter(),
+        );
+        drop(digests);
+        x.email_filter = DomainFilter::build(
+            (0..store.len() as u32)
+                .filter(|&id| kind_of(store.kinds[id as usize]) == Kind::Email)
                 .map(|id| store.bytes(id))
                 .collect::<Vec<_>>()
                 .into_iter(),
@@ -525,6 +546,8 @@ impl Index {
             + self.domains.memory()
             + self.domain_filter.memory()
             + self.url_host_filter.memory()
+            + self.email_filter.memory()
+            + self.hash_filter.memory()
             + self.urls.memory()
             + self.emails.memory()
             + self.hashes.memory()

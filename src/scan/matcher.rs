@@ -67,11 +67,17 @@ fn lookup(idx: &Index, obs: Obs<'_>, mut f: impl FnMut(u32, Kind, bool)) {
             }
         }
         Obs::Email(k) => {
+            if !idx.email_filter.may_contain_name(k) {
+                return;
+            }
             if let Some(id) = idx.emails.get(k) {
                 f(id, Kind::Email, false)
             }
         }
         Obs::Hash(d) => {
+            if !idx.hash_filter.may_contain_name(d) {
+                return;
+            }
             if let Some(id) = idx.hashes.get(d) {
                 f(id, hash_kind(d.len()), false)
             }
