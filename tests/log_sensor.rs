@@ -8,42 +8,13 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The example binary, built once per test process.
-fn sensor() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        // current_exe: <target>/<profile>/deps/log_sensor-<hash>
-        let exe = std::env::current_exe().expect("current_exe");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target profile dir");
-        let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["build", "--quiet", "--example", "log_sensor"])
-            .current_dir(root());
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
-        }
-        if let Some(target) = profile_dir.parent() {
-            cmd.env("CARGO_TARGET_DIR", target);
-        }
-        let st = cmd.status().expect("run cargo build");
-        assert!(st.success(), "cargo build --example log_sensor failed");
-        let bin = profile_dir
-            .join("examples")
-            .join(format!("log_sensor{}", std::env::consts::EXE_SUFFIX));
-        assert!(bin.exists(), "{} not built", bin.display());
-        bin
-    })
-}
+#[path = "support/log_sensor_bin.rs"]
+mod log_sensor_bin;
+use log_sensor_bin::{root, sensor};
 
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(sensor())
