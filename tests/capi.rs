@@ -12,6 +12,9 @@
 //!
 //! Skips with a message when gcc is not installed.
 
+#[path = "support/log_sensor_bin.rs"]
+mod log_sensor_bin;
+
 use linerate::feed::{self, LoadOptions};
 use linerate::{Builder, Timestamp};
 use std::path::{Path, PathBuf};
@@ -295,22 +298,8 @@ fn sensor_matches_log_sensor_golden_output() {
         return;
     };
     let o = run(
-        // The arguments of tests/log_sensor.rs (DEMO) that give the golden file.
-        Command::new(sensor).args([
-            "--intel",
-            "demo/intel/blocklist.txt",
-            "--intel",
-            "demo/intel/c2.tsv",
-            "--intel",
-            "demo/intel/zeek.intel",
-            "--intel",
-            "demo/intel/stix-bundle.json",
-            "--intel",
-            "demo/intel/misp-event.json",
-            "--allow",
-            "demo/allow.txt",
-            "demo/logs/sample.log",
-        ]),
+        // The README's main command, whose output is the golden file.
+        Command::new(sensor).args(log_sensor_bin::readme_args()),
         None,
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

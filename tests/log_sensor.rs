@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 #[path = "support/log_sensor_bin.rs"]
 mod log_sensor_bin;
-use log_sensor_bin::{root, sensor};
+use log_sensor_bin::{readme_args, root, sensor};
 
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(sensor())
@@ -52,21 +52,6 @@ fn tempdir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-/// The arguments of the README's first `cargo run ... --example log_sensor -- ...` line.
-fn readme_args() -> Vec<String> {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let first = readme
-        .lines()
-        .take(10)
-        .find(|l| l.starts_with("cargo run --release --example log_sensor -- "))
-        .expect("README starts with the log_sensor command");
-    first
-        .split_whitespace()
-        .skip(6)
-        .map(str::to_string)
-        .collect()
 }
 
 /// The README's intel and allowlist arguments.

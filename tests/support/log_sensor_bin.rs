@@ -1,4 +1,7 @@
-//! Shared by the tests that drive the `log_sensor` example binary.
+//! Shared by the tests that drive the `log_sensor` example binary (and the C sensor, which
+//! must print the same thing for the README's main command).
+
+#![allow(dead_code)] // each test binary uses part of it
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -37,4 +40,19 @@ pub fn sensor() -> &'static Path {
         assert!(bin.exists(), "{} not built", bin.display());
         bin
     })
+}
+
+/// The arguments of the README's first `cargo run ... --example log_sensor -- ...` line.
+pub fn readme_args() -> Vec<String> {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let first = readme
+        .lines()
+        .take(10)
+        .find(|l| l.starts_with("cargo run --release --example log_sensor -- "))
+        .expect("README starts with the log_sensor command");
+    first
+        .split_whitespace()
+        .skip(6)
+        .map(str::to_string)
+        .collect()
 }
