@@ -19,51 +19,9 @@ fn url_finder() -> &'static memmem::Finder<'static> {
     F.get_or_init(|| memmem::Finder::new(b"://"))
 }
 
-const C_NAME: u8 = 1;
-const C_DOT: u8 = 2;
-const C_COLON: u8 = 4;
-const C_DIGIT: u8 = 8;
-/// Not a class of the table: set on a run holding a byte >= 0x80.
-const C_HIGH: u8 = 16;
-/// Not a class of the table: set on a run holding `..`.
-const C_DOTDOT: u8 = 32;
-
-/// The high bit of each byte of `w` that is zero.
-#[inline]
-fn zero_bytes(w: u64) -> u64 {
-    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    !(((w & LO7).wrapping_add(LO7)) | w | LO7)
-}
-
-/// The high bit of each byte of `w` that is `.` or `:`.
-#[inline]
-fn anchors(w: u64) -> u64 {
-    zero_bytes(w ^ 0x2e2e_2e2e_2e2e_2e2e) | zero_bytes(w ^ 0x3a3a_3a3a_3a3a_3a3a)
-}
-
-/// Byte classes of the single pass: name bytes (letters, digits, `-`, `_`, non-ASCII),
-/// `.` and `:`; zero for every byte that ends a token run.
-static CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = if c.is_ascii_digit() {
-            C_NAME | C_DIGIT
-        } else if c >= 0x80 {
-            C_NAME | C_HIGH
-        } else if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
-            C_NAME
-        } else if c == b'.' {
-            C_DOT
-        } else if c == b':' {
-            C_COLON
-        } else {
-            0
-        };
-        b += 1;
-    }
-    t
+use super::classify::{
+    Classes, F_COLON as C_COLON, F_DIGIT as C_DIGIT, F_DOT as C_DOT, F_DOTDOT as C_DOTDOT,
+    F_HIGH as C_HIGH,
 };
 
 /// A byte of a name run: ASCII letter, digit, `-`, `_`, or part of a non-ASCII character.
@@ -278,6 +236,23 @@ fn domain_in(line: &[u8], mut s: usize, mut e: usize) -> Option<(usize, usize)> 
     Some((s, e))
 }
 
+/// [`domain_in`] for an ASCII segment without empty labels, using the line's class masks
+/// for the last dot.
+#[inline]
+fn ascii_domain_in(line: &[u8], c: &Classes, mut s: usize, mut e: usize) -> Option<(usize, usize)> {
+    while s < e && (line[s] == b'-' || line[s] == b'.') {
+        s += 1;
+    }
+    while e > s && (line[e - 1] == b'-' || line[e - 1] == b'.') {
+        e -= 1;
+    }
+    let last_dot = c.prev(s, e, |b| b.dot)?;
+    let last = &line[last_dot + 1..e];
+    let tld_ok = (last.len() >= 2 && last.iter().all(u8::is_ascii_alphabetic))
+        || (last.len() > 4 && last[..4].eq_ignore_ascii_case(b"xn--"));
+    tld_ok.then_some((s, e))
+}
+
 impl Database {
     /// Scans one log line and calls `f` for each sighting, in order of position.
     ///
@@ -327,6 +302,7 @@ impl Database {
         let want_email = !hits.emails.is_empty();
         let want_hash = !hits.hashes.is_empty();
         s.auth.clear();
+        s.classes.classify(line);
         if want_url || want_email {
             self.urls(line, s, now, want_url);
         }
@@ -409,12 +385,7 @@ impl Database {
             if st == p {
                 continue;
             }
-            let mut e = p + 3;
-            while e < line.len()
-                && !matches!(line[e], 0..=b' ' | b'"' | b'\'' | b'<' | b'>' | b'`' | 0x7f)
-            {
-                e += 1;
-            }
+            let mut e = s.classes.next(p + 3, |b| b.delim);
             let untrimmed = e;
             // Trailing punctuation belongs to the sentence, unless it closes a bracket
             // opened inside the URL. Bracket balances (closers minus openers in the body) are
@@ -486,9 +457,10 @@ impl Database {
     }
 
     /// Token runs (name bytes, `.`, `:`) holding a dot or a colon: the only ones that can
-    /// be addresses or names. The anchors `.` and `:` are found eight bytes at a time with
-    /// exact SWAR byte masks, each unvisited anchor is widened to its run, and words
-    /// without an anchor (most of a log line) are never looked at byte by byte.
+    /// be addresses or names. The line's class masks give the anchors (`.`, `:`) 64 bytes
+    /// at a time; each unvisited anchor is widened to its run with `leading_zeros` /
+    /// `trailing_zeros`, and the run's flags (digit, non-ASCII, `..`) are ANDs of its bits,
+    /// so no byte of the line is visited one by one here.
     fn runs(
         &self,
         line: &[u8],
@@ -498,57 +470,30 @@ impl Database {
         want_v6: bool,
         want_dom: bool,
     ) {
-        let n = line.len();
         let mut covered = 0;
-        let mut base = 0;
-        while base < n {
-            let mut mask = if base + 8 <= n {
-                let mut w = [0u8; 8];
-                w.copy_from_slice(&line[base..base + 8]);
-                anchors(u64::from_le_bytes(w))
-            } else {
-                line[base..].iter().enumerate().fold(0u64, |m, (k, &b)| {
-                    if b == b'.' || b == b':' {
-                        m | 0x80 << (8 * k)
-                    } else {
-                        m
-                    }
-                })
-            };
-            while mask != 0 {
-                let p = base + (mask.trailing_zeros() / 8) as usize;
-                mask &= mask - 1;
-                if p < covered {
+        let mut k = 0;
+        while k < s.classes.blocks.len() {
+            let b = s.classes.blocks[k];
+            let mut mask = b.dot | b.colon;
+            if covered > k * 64 {
+                let sh = covered - k * 64;
+                if sh >= 64 {
+                    k = covered / 64;
                     continue;
                 }
-                let mut st = p;
-                while st > covered && CLASS[line[st - 1] as usize] != 0 {
-                    st -= 1;
-                }
-                let mut e = p;
-                let mut f = 0u8;
-                let mut prev = 0u8;
-                while e < n {
-                    let b = line[e];
-                    let c = CLASS[b as usize];
-                    if c == 0 {
-                        break;
-                    }
-                    f |= c | if b == b'.' && prev == b'.' {
-                        C_DOTDOT
-                    } else {
-                        0
-                    };
-                    prev = b;
-                    e += 1;
-                }
-                f |= line[st..p].iter().fold(0, |a, &b| {
-                    a | CLASS[b as usize] | if b >= 0x80 { C_HIGH } else { 0 }
-                });
-                covered = e;
-                self.run(line, st, e, f, s, now, want_v4, want_v6, want_dom);
+                mask &= u64::MAX << sh;
             }
-            base += 8;
+            if mask == 0 {
+                k += 1;
+                continue;
+            }
+            let p = k * 64 + mask.trailing_zeros() as usize;
+            let c = &s.classes;
+            let st = c.run_start(p, covered);
+            let e = c.run_end(p);
+            let f = c.span_flags(st, e);
+            covered = e;
+            self.run(line, st, e, f, s, now, want_v4, want_v6, want_dom);
         }
     }
 
@@ -606,7 +551,7 @@ impl Database {
         }
         if f & (C_HIGH | C_DOTDOT) == 0 {
             // ASCII without empty labels: the whole run is one segment.
-            if let Some((a, b)) = domain_in(line, st, e) {
+            if let Some((a, b)) = ascii_domain_in(line, &s.classes, st, e) {
                 self.observe_name(&line[a..b], Span::new(a, b), Where::Line, now, s);
             }
             return;
@@ -625,12 +570,14 @@ impl Database {
     /// Dotted quads inside the run `[st, e)` whose neighbours are not letters, digits, `_`
     /// or a `.` next to a digit.
     fn quads_in(&self, line: &[u8], st: usize, e: usize, s: &mut Scratch, now: Timestamp) {
+        // Candidates: starts of digit runs (a digit after a digit has a word before it).
         let mut i = st;
         while i < e {
-            if !line[i].is_ascii_digit()
-                || word_before(line, i, true)
-                || (i > 0 && line[i - 1] == b'.')
-            {
+            let Some(d) = next_digit_start(&s.classes, i, e) else {
+                return;
+            };
+            i = d;
+            if word_before(line, i, true) || (i > 0 && line[i - 1] == b'.') {
                 i += 1;
                 continue;
             }
@@ -654,9 +601,6 @@ impl Database {
                 }
             }
             i += 1;
-            while i < e && line[i].is_ascii_digit() {
-                i += 1;
-            }
         }
     }
 
@@ -846,19 +790,22 @@ impl Database {
     }
 
     /// Hex runs of exactly 32, 40, 64 or 128 digits not adjacent to letters or digits.
+    /// Any run of 32 or more hex digits holds a whole 16-byte-aligned chunk of them, so the
+    /// candidates are the all-ones 16-bit slices of the hex mask.
     fn hashes(&self, line: &[u8], s: &mut Scratch, now: Timestamp) {
-        let mut p = 0;
         let mut covered = 0;
-        while p < line.len() {
-            if p >= covered && line[p].is_ascii_hexdigit() {
-                let mut st = p;
-                while st > 0 && line[st - 1].is_ascii_hexdigit() {
-                    st -= 1;
+        for k in 0..s.classes.blocks.len() {
+            let hex = s.classes.blocks[k].hex;
+            if hex == 0 {
+                continue;
+            }
+            for q in 0..4 {
+                let p = k * 64 + q * 16;
+                if p < covered || (hex >> (q * 16)) & 0xffff != 0xffff {
+                    continue;
                 }
-                let mut e = p + 1;
-                while e < line.len() && line[e].is_ascii_hexdigit() {
-                    e += 1;
-                }
+                let st = hex_run_start(&s.classes, p);
+                let e = hex_run_end(&s.classes, p);
                 covered = e;
                 if Kind::hash_for_hex_len(e - st).is_some()
                     && !word_before(line, st, false)
@@ -884,7 +831,67 @@ impl Database {
                     s.buf = buf;
                 }
             }
-            p += 16;
         }
+    }
+}
+
+/// The first start of a digit run in `[i, e)` (a digit whose previous byte is not a digit).
+#[inline]
+fn next_digit_start(c: &super::classify::Classes, i: usize, e: usize) -> Option<usize> {
+    let mut k = i / 64;
+    while k * 64 < e {
+        let d = c.blocks[k].digit;
+        let carry = if k > 0 {
+            c.blocks[k - 1].digit >> 63
+        } else {
+            0
+        };
+        let mut starts = d & !(d << 1 | carry);
+        if k == i / 64 {
+            starts &= u64::MAX << (i % 64);
+        }
+        if starts != 0 {
+            let p = k * 64 + starts.trailing_zeros() as usize;
+            return (p < e).then_some(p);
+        }
+        k += 1;
+    }
+    None
+}
+
+/// The first byte of the hex run holding `p`.
+fn hex_run_start(c: &super::classify::Classes, p: usize) -> usize {
+    let mut k = p / 64;
+    let sh = p % 64;
+    let mut m = if sh == 0 {
+        0
+    } else {
+        !c.blocks[k].hex << (64 - sh) >> (64 - sh)
+    };
+    loop {
+        if m != 0 {
+            return k * 64 + 64 - m.leading_zeros() as usize;
+        }
+        if k == 0 {
+            return 0;
+        }
+        k -= 1;
+        m = !c.blocks[k].hex;
+    }
+}
+
+/// One past the last byte of the hex run holding `p`.
+fn hex_run_end(c: &super::classify::Classes, p: usize) -> usize {
+    let mut k = p / 64;
+    let mut m = !c.blocks[k].hex >> (p % 64) << (p % 64);
+    loop {
+        if m != 0 {
+            return (k * 64 + m.trailing_zeros() as usize).min(c.len);
+        }
+        k += 1;
+        if k >= c.blocks.len() {
+            return c.len;
+        }
+        m = !c.blocks[k].hex;
     }
 }

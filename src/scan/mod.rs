@@ -1,6 +1,7 @@
 //! Scanning: the per-thread [`Scratch`], the [`Sighting`]s reported, the line tokenizer and
 //! the lookups shared by every way in (lines, packets).
 
+mod classify;
 mod ip;
 mod line;
 pub mod long;
@@ -106,6 +107,8 @@ pub struct Scratch {
     /// Packet scanner: a second byte buffer (HTTP Host + request-target before normalization).
     pub(crate) pkt: Vec<u8>,
     pub(crate) auth: Vec<(usize, usize)>,
+    /// Class bitmasks of the line being scanned.
+    pub(crate) classes: classify::Classes,
     pub(crate) hit_regex: RegexCache,
     pub(crate) allow_regex: RegexCache,
 }
