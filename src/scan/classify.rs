@@ -222,6 +222,18 @@ impl Classes {
         }
     }
 
+    /// The bits of `sel` for `[st, e)` (at most 64 bytes), shifted down to bit 0.
+    #[inline]
+    pub(crate) fn bits(&self, st: usize, e: usize, sel: impl Fn(&Block) -> u64) -> u64 {
+        debug_assert!(e - st <= 64 && st < e);
+        let (k, sh) = (st / 64, st % 64);
+        let mut m = sel(&self.blocks[k]) >> sh;
+        if sh != 0 {
+            m |= sel(&self.blocks[k + 1]) << (64 - sh);
+        }
+        m & (u64::MAX >> (64 - (e - st)))
+    }
+
     /// The first position `>= i` whose bit in `sel` is set, or the line's length.
     #[inline]
     pub(crate) fn next(&self, i: usize, sel: impl Fn(&Block) -> u64) -> usize {

@@ -470,30 +470,68 @@ impl Database {
         want_v6: bool,
         want_dom: bool,
     ) {
-        let mut covered = 0;
-        let mut k = 0;
-        while k < s.classes.blocks.len() {
+        // Runs are paired from their start and end bits block by block; a run crossing a
+        // block boundary keeps its start in `pending` and takes the general path.
+        let nb = s.classes.blocks.len().saturating_sub(1);
+        let mut pending = 0;
+        for k in 0..nb {
             let b = s.classes.blocks[k];
-            let mut mask = b.dot | b.colon;
-            if covered > k * 64 {
-                let sh = covered - k * 64;
-                if sh >= 64 {
-                    k = covered / 64;
-                    continue;
-                }
-                mask &= u64::MAX << sh;
-            }
-            if mask == 0 {
-                k += 1;
+            let r = b.run;
+            let prev = if k > 0 {
+                s.classes.blocks[k - 1].run >> 63
+            } else {
+                0
+            };
+            let next = s.classes.blocks[k + 1].run & 1;
+            let cont_in = prev & r != 0;
+            let cont_out = r >> 63 & next != 0;
+            let anchors = b.dot | b.colon;
+            if anchors == 0 && !cont_in && !cont_out {
                 continue;
             }
-            let p = k * 64 + mask.trailing_zeros() as usize;
-            let c = &s.classes;
-            let st = c.run_start(p, covered);
-            let e = c.run_end(p);
-            let f = c.span_flags(st, e);
-            covered = e;
-            self.run(line, st, e, f, s, now, want_v4, want_v6, want_dom);
+            let starts = r & !(r << 1 | prev);
+            let ends = r & !(r >> 1 | next << 63);
+            let mut todo = anchors;
+            if cont_in {
+                // The run entering from the previous block: its anchors are not this
+                // block's to start from.
+                if ends == 0 {
+                    todo = 0;
+                } else {
+                    let z0 = ends.trailing_zeros();
+                    let e = k * 64 + z0 as usize + 1;
+                    todo &= if z0 == 63 { 0 } else { u64::MAX << (z0 + 1) };
+                    let f = s.classes.span_flags(pending, e);
+                    if f & (C_DOT | C_COLON) != 0 {
+                        self.run(line, pending, e, f, s, now, want_v4, want_v6, want_dom);
+                    }
+                }
+            }
+            // Only runs holding an anchor: from each anchor, the last start at or before it
+            // and the first end at or after it.
+            while todo != 0 {
+                let p = todo.trailing_zeros();
+                let a = 63 - (starts & (u64::MAX >> (63 - p))).leading_zeros();
+                let z = (ends & (u64::MAX << p)).trailing_zeros();
+                if z == 64 {
+                    // The run goes on into the next block: `pending` below.
+                    break;
+                }
+                let m = (u64::MAX << a) & (u64::MAX >> (63 - z));
+                todo &= !m;
+                let d = b.dot & m;
+                let flag = |x: u64, bit: u8| if x != 0 { bit } else { 0 };
+                let f = flag(d, C_DOT)
+                    | flag(b.colon & m, C_COLON)
+                    | flag(b.digit & m, C_DIGIT)
+                    | flag(b.high & m, C_HIGH)
+                    | flag(d & (d >> 1), C_DOTDOT);
+                let (st, e) = (k * 64 + a as usize, k * 64 + z as usize + 1);
+                self.run(line, st, e, f, s, now, want_v4, want_v6, want_dom);
+            }
+            if cont_out && starts != 0 {
+                pending = k * 64 + 63 - starts.leading_zeros() as usize;
+            }
         }
     }
 
@@ -552,6 +590,13 @@ impl Database {
         if f & (C_HIGH | C_DOTDOT) == 0 {
             // ASCII without empty labels: the whole run is one segment.
             if let Some((a, b)) = ascii_domain_in(line, &s.classes, st, e) {
+                if b - a <= 64 {
+                    // The filter walks the labels with the dots the classifier found.
+                    let dots = s.classes.bits(a, b, |b| b.dot);
+                    if !self.inner.hits.domain_filter.may_match_suffix_dots(&line[a..b], dots) {
+                        return;
+                    }
+                }
                 self.observe_name(&line[a..b], Span::new(a, b), Where::Line, now, s);
             }
             return;
