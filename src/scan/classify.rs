@@ -169,59 +169,6 @@ impl Classes {
         classify_scalar(line, &mut self.blocks);
     }
 
-    /// The end of the token run holding `i`: the first position `>= i` that is not a
-    /// run byte (or the line's length).
-    #[inline]
-    pub(crate) fn run_end(&self, i: usize) -> usize {
-        let mut k = i / 64;
-        let mut m = !self.blocks[k].run >> (i % 64) << (i % 64);
-        loop {
-            if m != 0 {
-                return (k * 64 + m.trailing_zeros() as usize).min(self.len);
-            }
-            k += 1;
-            if k >= self.blocks.len() {
-                return self.len;
-            }
-            m = !self.blocks[k].run;
-        }
-    }
-
-    /// The start of the token run holding `i`, not below `floor`: one past the last
-    /// non-run byte before `i`.
-    #[inline]
-    pub(crate) fn run_start(&self, i: usize, floor: usize) -> usize {
-        if i <= floor {
-            return i;
-        }
-        // Bits [0, i % 64) of block i / 64, then whole blocks downwards.
-        let mut k = i / 64;
-        let sh = i % 64;
-        let mut m = if sh == 0 {
-            0
-        } else {
-            !self.blocks[k].run << (64 - sh) >> (64 - sh)
-        };
-        if sh == 0 {
-            if k == 0 {
-                return floor;
-            }
-            k -= 1;
-            m = !self.blocks[k].run;
-        }
-        loop {
-            if m != 0 {
-                let last = k * 64 + 63 - m.leading_zeros() as usize;
-                return (last + 1).max(floor);
-            }
-            if k == 0 || k * 64 <= floor {
-                return floor;
-            }
-            k -= 1;
-            m = !self.blocks[k].run;
-        }
-    }
-
     /// The bits of `sel` for `[st, e)` (at most 64 bytes), shifted down to bit 0.
     #[inline]
     pub(crate) fn bits(&self, st: usize, e: usize, sel: impl Fn(&Block) -> u64) -> u64 {
@@ -489,22 +436,14 @@ mod tests {
     }
 
     #[test]
-    fn run_ends_and_starts_cross_blocks() {
+    fn bits_and_next_cross_blocks() {
         let mut line = vec![b' '; 10];
         line.extend(std::iter::repeat_n(b'a', 150));
         line.extend_from_slice(b" x");
         let mut c = Classes::default();
         c.classify(&line);
-        assert_eq!(c.run_end(10), 160);
-        assert_eq!(c.run_end(100), 160);
-        assert_eq!(c.run_end(160), 160);
-        assert_eq!(c.run_end(161), 162);
-        assert_eq!(c.run_start(159, 0), 10);
-        assert_eq!(c.run_start(128, 0), 10);
-        assert_eq!(c.run_start(64, 0), 10);
-        assert_eq!(c.run_start(64, 30), 30);
-        assert_eq!(c.run_start(10, 0), 10);
-        assert_eq!(c.run_start(161, 0), 161);
+        assert_eq!(c.bits(8, 72, |b| b.run), u64::MAX << 2);
+        assert_eq!(c.bits(158, 162, |b| b.run), 0b1011);
         assert_eq!(c.next(0, |b| b.run), 10);
         assert_eq!(c.next(11, |b| !b.run), 160);
         assert_eq!(c.next(162, |b| b.run), 162);

@@ -307,7 +307,9 @@ impl Database {
             self.urls(line, s, now, want_url);
         }
         if want_v4 || want_v6 || want_dom {
+            s.names.clear();
             self.runs(line, s, now, want_v4, want_v6, want_dom);
+            self.names_batch(line, s, now);
         }
         if want_email {
             self.emails(line, s, now);
@@ -339,6 +341,33 @@ impl Database {
             self.observe(Obs::Domain(&buf), &buf, span, span, where_seen, now, s);
         }
         s.buf = buf;
+    }
+
+    /// The ASCII names collected by `runs`: every filter probe of every name is computed
+    /// and prefetched first, then tested, so that the cache misses of a line overlap
+    /// instead of following one another; names that pass are observed.
+    fn names_batch(&self, line: &[u8], s: &mut Scratch, now: Timestamp) {
+        if s.names.is_empty() {
+            return;
+        }
+        let filter = &self.inner.hits.domain_filter;
+        let mut probes = std::mem::take(&mut s.probes);
+        probes.clear();
+        for (i, &(a, b, dots)) in s.names.iter().enumerate() {
+            filter.suffix_probes(&line[a as usize..b as usize], dots, |w, m| {
+                probes.push((i as u32, w as u32, m));
+            });
+        }
+        let mut done = u32::MAX;
+        for &(i, w, m) in &probes {
+            if i != done && filter.test(w as usize, m) {
+                done = i;
+                let (a, b, _) = s.names[i as usize];
+                let (a, b) = (a as usize, b as usize);
+                self.observe_name(&line[a..b], Span::new(a, b), Where::Line, now, s);
+            }
+        }
+        s.probes = probes;
     }
 
     /// Whether a URL with this authority (as written) may have an indicator: its host,
@@ -591,11 +620,10 @@ impl Database {
             // ASCII without empty labels: the whole run is one segment.
             if let Some((a, b)) = ascii_domain_in(line, &s.classes, st, e) {
                 if b - a <= 64 {
-                    // The filter walks the labels with the dots the classifier found.
+                    // Checked with the line's other names in `names_batch`.
                     let dots = s.classes.bits(a, b, |b| b.dot);
-                    if !self.inner.hits.domain_filter.may_match_suffix_dots(&line[a..b], dots) {
-                        return;
-                    }
+                    s.names.push((a as u32, b as u32, dots));
+                    return;
                 }
                 self.observe_name(&line[a..b], Span::new(a, b), Where::Line, now, s);
             }

@@ -109,6 +109,11 @@ pub struct Scratch {
     pub(crate) auth: Vec<(usize, usize)>,
     /// Class bitmasks of the line being scanned.
     pub(crate) classes: classify::Classes,
+    /// ASCII name candidates of the line (start, end, dots), checked against the domain
+    /// filter in one batch after the line's runs are found.
+    pub(crate) names: Vec<(u32, u32, u64)>,
+    /// The filter probes of `names`: (name index, word, mask).
+    pub(crate) probes: Vec<(u32, u32, u64)>,
     pub(crate) hit_regex: RegexCache,
     pub(crate) allow_regex: RegexCache,
 }
