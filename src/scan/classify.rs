@@ -26,6 +26,8 @@ pub(crate) struct Block {
     pub(crate) hex: u64,
     /// Bytes that end a URL: controls, space, `"`, `'`, `<`, `>`, `` ` `` and DEL.
     pub(crate) delim: u64,
+    /// `/`
+    pub(crate) slash: u64,
 }
 
 /// Whether `c` ends a URL (see [`Block::delim`]).
@@ -280,6 +282,9 @@ fn classify_scalar(line: &[u8], blocks: &mut [Block]) {
             if is_url_delim(c) {
                 b.delim |= bit;
             }
+            if c == b'/' {
+                b.slash |= bit;
+            }
         }
         *blk = b;
     }
@@ -303,7 +308,7 @@ unsafe fn classify_avx2(line: &[u8], blocks: &mut [Block]) {
     let zero = _mm256_setzero_si256();
     #[target_feature(enable = "avx2")]
     #[inline]
-    fn half(v: __m256i, lo_tbl: __m256i, hi_tbl: __m256i, nib: __m256i, zero: __m256i) -> [u32; 7] {
+    fn half(v: __m256i, lo_tbl: __m256i, hi_tbl: __m256i, nib: __m256i, zero: __m256i) -> [u32; 8] {
         let lo = _mm256_and_si256(v, nib);
         let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(v), nib);
         let c = _mm256_and_si256(
@@ -337,9 +342,10 @@ unsafe fn classify_avx2(line: &[u8], blocks: &mut [Block]) {
             high,
             !not((DIGIT | HEX_LETTER) as i8),
             delim,
+            _mm256_movemask_epi8(eq(b'/')) as u32,
         ]
     }
-    let join = |a: [u32; 7], b: [u32; 7]| Block {
+    let join = |a: [u32; 8], b: [u32; 8]| Block {
         run: u64::from(a[0]) | u64::from(b[0]) << 32,
         dot: u64::from(a[1]) | u64::from(b[1]) << 32,
         colon: u64::from(a[2]) | u64::from(b[2]) << 32,
@@ -347,6 +353,7 @@ unsafe fn classify_avx2(line: &[u8], blocks: &mut [Block]) {
         high: u64::from(a[4]) | u64::from(b[4]) << 32,
         hex: u64::from(a[5]) | u64::from(b[5]) << 32,
         delim: u64::from(a[6]) | u64::from(b[6]) << 32,
+        slash: u64::from(a[7]) | u64::from(b[7]) << 32,
     };
     let mut chunks = line.chunks_exact(64);
     let mut k = 0;
@@ -433,6 +440,7 @@ mod tests {
         assert_eq!(bits(|b| b.hex), "1.1.1.1.1.1.11......");
         assert_eq!(bits(|b| b.high), "..............11....");
         assert_eq!(bits(|b| b.delim), ".........1......1...");
+        assert_eq!(bits(|b| b.slash), "..................1.");
     }
 
     #[test]

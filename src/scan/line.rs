@@ -10,14 +10,8 @@ use super::{Obs, Scratch, Sighting, Span, Where};
 use crate::compile::Database;
 use crate::indicator::{normalize, Kind};
 use crate::time::Timestamp;
-use memchr::{memchr_iter, memmem};
+use memchr::memchr_iter;
 use std::ops::ControlFlow;
-
-/// The `://` searcher, built once per process rather than once per line.
-fn url_finder() -> &'static memmem::Finder<'static> {
-    static F: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
-    F.get_or_init(|| memmem::Finder::new(b"://"))
-}
 
 use super::classify::{
     Classes, F_COLON as C_COLON, F_DIGIT as C_DIGIT, F_DOT as C_DOT, F_DOTDOT as C_DOTDOT,
@@ -397,90 +391,100 @@ impl Database {
     /// URLs: `scheme://` up to whitespace, a quote, `<` or `>`, minus trailing punctuation.
     fn urls(&self, line: &[u8], s: &mut Scratch, now: Timestamp, want_url: bool) {
         let mut pos = 0;
-        for p in url_finder().find_iter(line) {
-            if p < pos {
-                continue;
-            }
-            let mut st = p;
-            while st > 0
-                && (line[st - 1].is_ascii_alphanumeric()
-                    || matches!(line[st - 1], b'+' | b'-' | b'.'))
-            {
-                st -= 1;
-            }
-            while st < p && !line[st].is_ascii_alphabetic() {
-                st += 1;
-            }
-            if st == p {
-                continue;
-            }
-            let mut e = s.classes.next(p + 3, |b| b.delim);
-            let untrimmed = e;
-            // Trailing punctuation belongs to the sentence, unless it closes a bracket
-            // opened inside the URL. Bracket balances (closers minus openers in the body) are
-            // counted once and updated as closers are dropped, so a URL followed by a million
-            // `)` stays linear.
-            let mut balance: Option<[isize; 3]> = None;
-            while e > p + 3 {
-                let c = line[e - 1];
-                let k = match c {
-                    b'.' | b',' | b';' | b':' | b'!' | b'?' => {
+        // `://` from the class masks: a colon followed by two slashes.
+        let nb = s.classes.blocks.len().saturating_sub(1);
+        for k in 0..nb {
+            let (b, n) = (s.classes.blocks[k], s.classes.blocks[k + 1]);
+            let mut seps =
+                b.colon & (b.slash >> 1 | n.slash << 63) & (b.slash >> 2 | n.slash << 62);
+            while seps != 0 {
+                let p = k * 64 + seps.trailing_zeros() as usize;
+                seps &= seps - 1;
+                if p < pos {
+                    continue;
+                }
+                let mut st = p;
+                while st > 0
+                    && (line[st - 1].is_ascii_alphanumeric()
+                        || matches!(line[st - 1], b'+' | b'-' | b'.'))
+                {
+                    st -= 1;
+                }
+                while st < p && !line[st].is_ascii_alphabetic() {
+                    st += 1;
+                }
+                if st == p {
+                    continue;
+                }
+                let mut e = s.classes.next(p + 3, |b| b.delim);
+                let untrimmed = e;
+                // Trailing punctuation belongs to the sentence, unless it closes a bracket
+                // opened inside the URL. Bracket balances (closers minus openers in the body) are
+                // counted once and updated as closers are dropped, so a URL followed by a million
+                // `)` stays linear.
+                let mut balance: Option<[isize; 3]> = None;
+                while e > p + 3 {
+                    let c = line[e - 1];
+                    let k = match c {
+                        b'.' | b',' | b';' | b':' | b'!' | b'?' => {
+                            e -= 1;
+                            continue;
+                        }
+                        b')' => 0,
+                        b']' => 1,
+                        b'}' => 2,
+                        _ => break,
+                    };
+                    let bal = balance.get_or_insert_with(|| {
+                        let body = &line[p + 3..e];
+                        let n = |b: u8| memchr_iter(b, body).count() as isize;
+                        [n(b')') - n(b'('), n(b']') - n(b'['), n(b'}') - n(b'{')]
+                    });
+                    if bal[k] > 0 {
+                        bal[k] -= 1;
                         e -= 1;
-                        continue;
+                    } else {
+                        break;
                     }
-                    b')' => 0,
-                    b']' => 1,
-                    b'}' => 2,
-                    _ => break,
-                };
-                let bal = balance.get_or_insert_with(|| {
-                    let body = &line[p + 3..e];
-                    let n = |b: u8| memchr_iter(b, body).count() as isize;
-                    [n(b')') - n(b'('), n(b']') - n(b'['), n(b'}') - n(b'{')]
-                });
-                if bal[k] > 0 {
-                    bal[k] -= 1;
-                    e -= 1;
-                } else {
-                    break;
                 }
-            }
-            if e == p + 3 {
-                continue;
-            }
-            pos = e;
-            let auth_end = line[p + 3..e]
-                .iter()
-                .position(|&b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
-                .map_or(e, |x| p + 3 + x);
-            s.auth.push((p + 3, auth_end));
-            if want_url && self.url_host_may_match(&line[p + 3..auth_end]) {
-                let mut buf = std::mem::take(&mut s.buf);
-                if normalize::url_key(&line[st..e], &mut buf).is_ok() {
-                    self.observe(
-                        Obs::Url(&buf),
-                        &buf,
-                        Span::new(st, e),
-                        Span::new(st, e),
-                        Where::Line,
-                        now,
-                        s,
-                    );
+                if e == p + 3 {
+                    continue;
                 }
-                // The dropped tail may belong to the URL after all (`http://x/a.php?` from a
-                // feed): the URL as written up to the delimiter is observed too.
-                if untrimmed != e && normalize::url_key(&line[st..untrimmed], &mut buf).is_ok() {
-                    self.observe(
-                        Obs::Url(&buf),
-                        &buf,
-                        Span::new(st, untrimmed),
-                        Span::new(st, untrimmed),
-                        Where::Line,
-                        now,
-                        s,
-                    );
+                pos = e;
+                let auth_end = line[p + 3..e]
+                    .iter()
+                    .position(|&b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
+                    .map_or(e, |x| p + 3 + x);
+                s.auth.push((p + 3, auth_end));
+                if want_url && self.url_host_may_match(&line[p + 3..auth_end]) {
+                    let mut buf = std::mem::take(&mut s.buf);
+                    if normalize::url_key(&line[st..e], &mut buf).is_ok() {
+                        self.observe(
+                            Obs::Url(&buf),
+                            &buf,
+                            Span::new(st, e),
+                            Span::new(st, e),
+                            Where::Line,
+                            now,
+                            s,
+                        );
+                    }
+                    // The dropped tail may belong to the URL after all (`http://x/a.php?` from a
+                    // feed): the URL as written up to the delimiter is observed too.
+                    if untrimmed != e && normalize::url_key(&line[st..untrimmed], &mut buf).is_ok()
+                    {
+                        self.observe(
+                            Obs::Url(&buf),
+                            &buf,
+                            Span::new(st, untrimmed),
+                            Span::new(st, untrimmed),
+                            Where::Line,
+                            now,
+                            s,
+                        );
+                    }
+                    s.buf = buf;
                 }
-                s.buf = buf;
             }
         }
     }
@@ -680,6 +684,30 @@ impl Database {
     /// IPv6 candidates in a token run `[st, e)` holding a colon: its maximal sub-runs of hex
     /// digits, colons and dots with two colons or more.
     fn colon_run(&self, line: &[u8], st: usize, e: usize, s: &mut Scratch, now: Timestamp) {
+        if e - st <= 64 {
+            // From the masks: sub-runs of hex digits, colons and dots, and their colons.
+            let c = &s.classes;
+            let colons = c.bits(st, e, |b| b.colon);
+            if colons.count_ones() < 2 {
+                return;
+            }
+            let mut v = c.bits(st, e, |b| b.hex | b.colon | b.dot);
+            while v != 0 {
+                let a = v.trailing_zeros();
+                let len = (!(v >> a)).trailing_zeros();
+                let sub = if len >= 64 {
+                    u64::MAX
+                } else {
+                    ((1u64 << len) - 1) << a
+                };
+                v &= !sub;
+                if (colons & sub).count_ones() >= 2 {
+                    let a = st + a as usize;
+                    self.v6_candidate(line, a, a + len as usize, s, now);
+                }
+            }
+            return;
+        }
         let is_v6 = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
         let mut i = st;
         while i < e {
@@ -872,9 +900,16 @@ impl Database {
             if hex == 0 {
                 continue;
             }
-            for q in 0..4 {
-                let p = k * 64 + q * 16;
-                if p < covered || (hex >> (q * 16)) & 0xffff != 0xffff {
+            // Bit 16q of `full`: the 16-byte chunk q is all hex digits.
+            let mut full = hex & (hex >> 8);
+            full &= full >> 4;
+            full &= full >> 2;
+            full &= full >> 1;
+            full &= 0x0001_0001_0001_0001;
+            while full != 0 {
+                let p = k * 64 + full.trailing_zeros() as usize;
+                full &= full - 1;
+                if p < covered {
                     continue;
                 }
                 let st = hex_run_start(&s.classes, p);
