@@ -16,8 +16,9 @@ use std::hash::BuildHasher;
 #[derive(Default)]
 pub(crate) struct DomainFilter {
     bits: Vec<u64>,
-    /// Word count - 1 (a power of two minus one).
-    mask: u64,
+    /// Word count (any size: a probe maps its hash onto it with a multiply, not a mask,
+    /// so the filter is not rounded up to a power of two).
+    words: u64,
     seed: u64,
     mul: u64,
 }
@@ -63,10 +64,10 @@ impl DomainFilter {
         let rs = foldhash::fast::RandomState::default();
         let seed = rs.hash_one(0x5eed_u64);
         let mul = rs.hash_one(0x006d_756c_u64) | 1;
-        let nwords = (n * 16 / 64).max(8).next_power_of_two();
+        let nwords = (n * 16 / 64).max(8);
         let mut f = DomainFilter {
             bits: vec![0; nwords],
-            mask: (nwords - 1) as u64,
+            words: nwords as u64,
             seed,
             mul,
         };
@@ -123,7 +124,7 @@ impl DomainFilter {
         let x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
         let x = x ^ (x >> 32);
         (
-            ((x >> 12) & self.mask) as usize,
+            (((x >> 32) * self.words) >> 32) as usize,
             1 << (x & 63) | 1 << ((x >> 6) & 63),
         )
     }
