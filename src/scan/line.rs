@@ -1,10 +1,13 @@
 //! The log-line scanner: finds every observation of SPEC §2 in one line.
 //!
-//! Each token family is anchored on the byte that every member of it must contain, found
-//! with memchr (SIMD where available), so bytes that cannot start a token are skipped in
-//! bulk: `.` for IPv4 and domains, `:` for IPv6, `@` for emails, `://` for URLs; hex runs
-//! long enough to be digests are found by probing every 16th byte (any run of 32 or more hex
-//! digits contains such a byte). Families with no indicator in the database are not scanned.
+//! One SIMD pass ([`super::classify`]) turns the line into class bitmasks, 64 bytes to a
+//! word. Each token family is then anchored on the bytes every member of it must contain,
+//! taken from the masks: `.` and `:` for addresses and names (only the token runs holding
+//! one are visited, their ends and flags found with bit operations), `://` (a colon and two
+//! slashes) for URLs, all-hex 16-byte chunks for digests (any run of 32 or more hex digits
+//! holds one), `@` (memchr) for emails. Name candidates are checked against the domain
+//! filter in one batch per line with prefetched probes. Families with no indicator in the
+//! database are not scanned.
 
 use super::{Obs, Scratch, Sighting, Span, Where};
 use crate::compile::Database;
@@ -253,9 +256,11 @@ impl Database {
     /// `line` is any bytes (NUL, invalid UTF-8, any length); `now` is the time used for the
     /// indicators' validity windows. See SPEC §2–3 for what is observed and when it matches.
     ///
-    /// Cost: one memchr pass per token family present in the database, one hash probe per
-    /// candidate (plus one per parent label for domains), the automata for literals and
-    /// regexes. No allocation once `scratch` has grown; no lock.
+    /// Cost: one classification pass over the bytes (AVX2 where available), work per token
+    /// run holding a `.` or `:` (not per byte), one filter probe per candidate (plus one per
+    /// parent suffix for domains) and an exact lookup only when the filter passes, and the
+    /// automata for literals and regexes (a Teddy pre-check first while there are at most 256
+    /// literals). No allocation once `scratch` has grown to the longest line; no lock.
     pub fn scan_line<F: FnMut(&Sighting)>(
         &self,
         line: &[u8],
