@@ -619,7 +619,12 @@ impl Database {
         want_v4: bool,
         want_dom: bool,
     ) {
-        if want_v4 && f & C_DIGIT != 0 {
+        // A dotted quad lies inside the run (digits and dots are run bytes) and holds three
+        // dots: runs with fewer (times, versions, most names) have none.
+        if want_v4
+            && f & C_DIGIT != 0
+            && (e - st > 64 || s.classes.bits(st, e, |b| b.dot).count_ones() >= 3)
+        {
             self.quads_in(line, st, e, s, now);
         }
         if !want_dom {
