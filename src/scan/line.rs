@@ -575,6 +575,7 @@ impl Database {
 
     /// Dispatches one token run `[st, e)` whose classes are `f`.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn run(
         &self,
         line: &[u8],
@@ -608,6 +609,7 @@ impl Database {
 
     /// A run `[st, e)` of name bytes and dots holding at least one dot.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn dotted(
         &self,
         line: &[u8],
