@@ -136,7 +136,7 @@ const REAP_POLL_MAX_MS: u64 = 128;
 fn reap(rx: &mpsc::Receiver<Retired>) {
     let mut watched: Vec<Weak<Database>> = Vec::new();
     let mut poll = REAP_POLL_MIN_MS;
-    let mut take = |m: Retired, watched: &mut Vec<Weak<Database>>| match m {
+    let take = |m: Retired, watched: &mut Vec<Weak<Database>>| match m {
         Retired::Free(v) => drop(v),
         Retired::Watch(w) => watched.push(w),
     };
