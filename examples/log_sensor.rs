@@ -180,8 +180,6 @@ fn open_input(name: &str) -> Result<Box<dyn Read + Send>, String> {
     }
 }
 
-/// Reads every input in order and sends batches of whole lines. Returns whether every input
-
 /// Where the scanning threads get their blocks: the inputs in order, read under a lock by
 /// whichever thread needs a block next.
 struct Reader {
