@@ -66,6 +66,9 @@ const USAGE: &str = "usage: log_sensor --intel PATH [--intel PATH]... [--allow P
 /// Bytes read per block: a block (the unit a scanning thread takes) ends at the last `\n`
 /// once it holds this many bytes. Small enough to stay in L2 between the read and the scan.
 const BLOCK_BYTES: usize = 512 << 10;
+/// Stdin is read as a pipe: a read that returns less than this (a pipe's default capacity)
+/// means nothing more is waiting, and the lines read so far are scanned at once.
+const PIPE_BYTES: usize = 64 << 10;
 /// Buffer of a `.gz` input's compressed side.
 const GZ_BUF: usize = 64 << 10;
 
@@ -219,9 +222,9 @@ impl Reader {
     ///
     /// A block ends at the last `\n` read once it holds `BLOCK_BYTES` (what follows is
     /// carried over); a line longer than that grows the buffer. Stdin may be a slow pipe:
-    /// its lines are cut as soon as a read comes back short. The last block of an input
-    /// ends at its end, with or without `\n`. After a read error the block holds the whole
-    /// lines read before it, and the input is done.
+    /// its lines are cut as soon as a read comes back short (below `PIPE_BYTES`). The last
+    /// block of an input ends at its end, with or without `\n`. After a read error the
+    /// block holds the whole lines read before it, and the input is done.
     fn next_block(&mut self, buf: &mut Vec<u8>) -> Option<Block> {
         loop {
             let Some((input, mut rd, live)) = self.cur.take() else {
@@ -280,7 +283,7 @@ impl Reader {
                 }
                 len += n;
                 if let Some(p) = last_nl {
-                    if len >= want_end || (live && n < asked) {
+                    if len >= want_end || (live && n < asked.min(PIPE_BYTES)) {
                         self.carry.extend_from_slice(buf.get(p + 1..len)?);
                         self.cur = Some((input, rd, live));
                         self.seq += 1;
