@@ -492,6 +492,8 @@ fn reloader(
     let mut prev = loaded.clone();
     loop {
         thread::sleep(poll);
+        // Free here what the scanning threads let go of last after a reload.
+        SharedDatabase::reclaim();
         let fp = common::fingerprint(&sources);
         if fp != loaded && fp == prev {
             let t = Instant::now();

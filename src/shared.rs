@@ -3,15 +3,16 @@
 //! Sensors scan with whatever database is current while a background thread loads and
 //! compiles a new one from updated feeds; [`SharedDatabase::store`] then publishes it in one
 //! atomic step. Scanners never wait for the writer and the writer never waits for scanners.
-//! The old database is freed when its last reader lets go of it. When that reader is a
-//! [`DatabaseGuard`] (a scanner), the database is handed to a background thread
-//! (`linerate-free`, started by the first [`SharedDatabase::store`] that replaces a
-//! database still in use, or by [`SharedDatabase::swap`]) and freed there: freeing a big
-//! database takes milliseconds, which a scanner must not spend. The hand-over is a push on
-//! a channel, without a system call: the background thread polls (every 2 ms at first,
-//! backing off) while a replaced database still has readers, and sleeps otherwise. An `Arc` from
-//! [`SharedDatabase::load_full`] or [`SharedDatabase::swap`] frees it on the thread that
-//! drops it, as any `Arc` does.
+//!
+//! A replaced database is freed once its last reader lets go of it, but never by a
+//! scanner: freeing a big database takes milliseconds (100k indicators: about 0.5 ms),
+//! which a scanner must not spend in the middle of a batch. When the last reader is a
+//! [`DatabaseGuard`], the database is handed over (a push on a queue, no lock, no system
+//! call) and freed by the next [`SharedDatabase::store`], [`SharedDatabase::swap`] or
+//! [`SharedDatabase::reclaim`], on the publisher's thread. A publisher that stores rarely
+//! calls `reclaim` now and then (e.g. whenever it checks its feeds for changes). An `Arc`
+//! from [`SharedDatabase::load_full`] or [`SharedDatabase::swap`] frees its database on the
+//! thread that drops it last, as any `Arc` does.
 //!
 //! ```
 //! use linerate::{Builder, Indicator, Kind, Scratch, SharedDatabase, Timestamp};
@@ -35,14 +36,15 @@
 //!   debt slots); a thread holding many guards at once falls back to a reference-count
 //!   increment. Meant to be called per line or per batch, and the guard dropped soon: a
 //!   guard that is held forever keeps its database alive. Dropping a guard costs a few
-//!   more atomic operations (it checks whether it held the last reference), and a channel
-//!   send when it did.
+//!   more atomic operations (it checks whether it held the last reference), and a queue
+//!   push when it did.
 //! - [`SharedDatabase::load_full`]: as `load` plus one atomic increment (a cloned `Arc`,
 //!   which may be kept as long as wanted).
 //! - [`SharedDatabase::store`]: one atomic swap plus a walk over the readers' debt slots
 //!   (proportional to the number of threads that ever read, not to the database size). It
 //!   does not wait for readers. The previous database is dropped by `store` when no reader
-//!   holds it, otherwise by the background thread once the last reader let go.
+//!   holds it, otherwise handed over by the last reader (see above). `store` also frees
+//!   what readers handed over since the last call.
 //! - Each database reached through the handle costs one more pointer indirection than a
 //!   bare [`Database`] (the handle stores an `Arc<Database>`).
 //!
@@ -51,12 +53,11 @@
 
 use crate::compile::Database;
 use arc_swap::{ArcSwap, Guard};
+use crossbeam_channel::{unbounded, Receiver, Sender};
 use std::any::Any;
 use std::fmt;
 use std::ops::Deref;
-use std::sync::{mpsc, Arc, OnceLock, Weak};
-use std::thread;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
 
 /// A shared, atomically replaceable [`Database`]. `Send + Sync`: share it by reference or
 /// in an `Arc` between scanner threads and one (or more) publishing threads.
@@ -83,7 +84,7 @@ impl Drop for DatabaseGuard {
     fn drop(&mut self) {
         // The guard may hold the last reference to a database that is no longer current:
         // take that reference out (leaving a placeholder that is never the last one) and
-        // hand the database to the background thread rather than freeing it here.
+        // hand the database over to be freed by a publisher rather than freeing it here.
         let guard = std::mem::replace(&mut self.inner, Guard::from_inner(placeholder()));
         if let Some(db) = Arc::into_inner(Guard::into_inner(guard)) {
             retire(db);
@@ -97,92 +98,24 @@ fn placeholder() -> Arc<Database> {
     Arc::clone(EMPTY.get_or_init(|| Arc::new(Database::empty())))
 }
 
-/// What the background thread is told.
-enum Retired {
-    /// Free this (a database whose last reader was a guard).
-    Free(Box<dyn Any + Send>),
-    /// A database was replaced while readers still held it: poll until they let go, so
-    /// that the last guard's hand-over finds this thread awake.
-    Watch(Weak<Database>),
+/// A value handed over to be freed elsewhere.
+type Retired = Box<dyn Any + Send>;
+
+/// Values handed over by readers, waiting for a publisher to free them
+/// ([`SharedDatabase::reclaim`]). Nobody ever blocks on receiving, so a send never wakes a
+/// thread (no system call on the scanner's side).
+fn retired() -> &'static (Sender<Retired>, Receiver<Retired>) {
+    static Q: OnceLock<(Sender<Retired>, Receiver<Retired>)> = OnceLock::new();
+    Q.get_or_init(unbounded)
 }
 
-/// The channel to the background thread, started on first use; `None` when no thread could
-/// be started (values are then freed in place).
-///
-/// Why it polls: waking a sleeping thread is a system call in the waker, and the woken
-/// thread may be scheduled in the waker's place at once. The publisher wakes it (a
-/// [`Retired::Watch`] after a swap); while a replaced database still has readers it wakes
-/// up on its own every few milliseconds and picks up what the readers handed over, so a
-/// scanner's hand-over is only a push on a channel nobody waits on.
-fn reaper() -> Option<&'static mpsc::Sender<Retired>> {
-    static TX: OnceLock<Option<mpsc::Sender<Retired>>> = OnceLock::new();
-    TX.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Retired>();
-        thread::Builder::new()
-            .name("linerate-free".into())
-            .spawn(move || reap(&rx))
-            .ok()
-            .map(|_| tx)
-    })
-    .as_ref()
-}
-
-/// Polling interval of the background thread while a watched database has readers: from
-/// `REAP_POLL_MIN_MS`, doubling up to `REAP_POLL_MAX_MS` (a reader may keep an `Arc` for
-/// as long as it wants).
-const REAP_POLL_MIN_MS: u64 = 2;
-const REAP_POLL_MAX_MS: u64 = 128;
-
-fn reap(rx: &mpsc::Receiver<Retired>) {
-    let mut watched: Vec<Weak<Database>> = Vec::new();
-    let mut poll = REAP_POLL_MIN_MS;
-    let take = |m: Retired, watched: &mut Vec<Weak<Database>>| match m {
-        Retired::Free(v) => drop(v),
-        Retired::Watch(w) => watched.push(w),
-    };
-    loop {
-        if watched.is_empty() {
-            match rx.recv() {
-                Ok(m) => take(m, &mut watched),
-                Err(_) => return,
-            }
-            poll = REAP_POLL_MIN_MS;
-        } else {
-            thread::sleep(Duration::from_millis(poll));
-            poll = (poll * 2).min(REAP_POLL_MAX_MS);
-        }
-        // Drained before the watch list is pruned: a database whose last reader let go
-        // after the drain is picked up by the `recv` above.
-        for m in rx.try_iter() {
-            if matches!(m, Retired::Watch(_)) {
-                poll = REAP_POLL_MIN_MS;
-            }
-            take(m, &mut watched);
-        }
-        watched.retain(|w| w.strong_count() > 0);
-    }
-}
-
-/// Frees `value` on the background thread (in place if it cannot be started).
+/// Queues `value` to be freed by the next [`SharedDatabase::reclaim`] (on whichever thread
+/// calls it).
 fn retire<T: Send + 'static>(value: T) {
     #[cfg(test)]
     tests::RETIRED_HERE.with(|n| n.set(n.get() + 1));
-    if let Some(tx) = reaper() {
-        // Sending fails only if the thread is gone; the value then comes back in the error
-        // and is freed here.
-        let _ = tx.send(Retired::Free(Box::new(value)));
-    }
-}
-
-/// Called by the publisher with the database it replaced: frees it here when nobody else
-/// holds it, otherwise has the background thread watch it.
-fn replaced(old: Arc<Database>) {
-    let weak = Arc::downgrade(&old);
-    if Arc::into_inner(old).is_none() {
-        if let Some(tx) = reaper() {
-            let _ = tx.send(Retired::Watch(weak));
-        }
-    }
+    // The receiver lives in a static: sending cannot fail.
+    let _ = retired().0.send(Box::new(value));
 }
 
 impl fmt::Debug for DatabaseGuard {
@@ -216,16 +149,27 @@ impl SharedDatabase {
     /// Publishes `db`: scans that start after this call use it; scans in progress finish
     /// with the database they started with. Never blocks on readers.
     pub fn store(&self, db: impl Into<Arc<Database>>) {
-        replaced(self.current.swap(db.into()));
+        self.current.store(db.into());
+        SharedDatabase::reclaim();
     }
 
     /// As [`SharedDatabase::store`], returning the database that was current.
     pub fn swap(&self, db: impl Into<Arc<Database>>) -> Arc<Database> {
         let old = self.current.swap(db.into());
-        if let Some(tx) = reaper() {
-            let _ = tx.send(Retired::Watch(Arc::downgrade(&old)));
-        }
+        SharedDatabase::reclaim();
         old
+    }
+}
+
+impl SharedDatabase {
+    /// Frees, on the calling thread, the databases that scanners let go of last (see the
+    /// module docs): [`SharedDatabase::store`] and [`SharedDatabase::swap`] call it, and a
+    /// publisher that stores rarely may call it from time to time (it is cheap when there
+    /// is nothing to free) so that a replaced database does not wait for the next store.
+    /// Returns how many were freed. Databases handed over by the guards of every handle in
+    /// the process are freed, not only this handle's.
+    pub fn reclaim() -> usize {
+        retired().1.try_iter().map(drop).count()
     }
 }
 
@@ -248,6 +192,7 @@ mod tests {
     use super::*;
     use crate::{Builder, Indicator, Kind};
     use std::cell::Cell;
+    use std::sync::atomic::{AtomicBool, Ordering};
 
     thread_local! {
         /// How many values this thread handed to `retire`.
@@ -300,24 +245,23 @@ mod tests {
         drop(other);
         assert_eq!(retired_here(), before, "not the last reference");
         assert!(weak.upgrade().is_some());
-        drop(guard); // the last reference: handed to the background thread
+        drop(guard); // the last reference: handed over
         assert_eq!(retired_here(), before + 1);
         assert!(weak.upgrade().is_none());
         assert_eq!(first(&shared.load()), "b.com");
 
-        // What is handed over is freed on the background thread.
-        struct Probe(mpsc::Sender<thread::ThreadId>);
+        // What is handed over is freed by reclaim (or another test's store), not by retire.
+        struct Probe(Arc<AtomicBool>);
         impl Drop for Probe {
             fn drop(&mut self) {
-                let _ = self.0.send(thread::current().id());
+                self.0.store(true, Ordering::SeqCst);
             }
         }
-        let (tx, rx) = mpsc::channel();
-        retire(Probe(tx));
-        let freed_on = rx
-            .recv_timeout(std::time::Duration::from_secs(10))
-            .expect("retired value freed");
-        assert_ne!(freed_on, thread::current().id());
+        let freed = Arc::new(AtomicBool::new(false));
+        retire(Probe(Arc::clone(&freed)));
+        assert!(!freed.load(Ordering::SeqCst), "freed by retire");
+        SharedDatabase::reclaim();
+        assert!(freed.load(Ordering::SeqCst), "freed by reclaim");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Does a database swap stall a scanner? Two scanner threads scan batches of log lines
 //! through a [`SharedDatabase`] (one guard per batch, as log_sensor does) while a publisher
-//! replaces a 100k-indicator database every few milliseconds, handing the handle the only
-//! reference, so the old one is freed by whoever lets go of it last. The longest batch and
-//! the longest `scan_line` call are compared with the same run without swaps.
+//! replaces a 100k-indicator database every 40 ms, handing the handle the only reference,
+//! so that the old one is released by whoever lets go of it last (often a scanner's guard,
+//! which must hand it over rather than free it: see `src/shared.rs`). The longest guard
+//! drop, batch and `scan_line` call are compared with the same run without swaps; the first
+//! batch of each thread on a new database is reported apart (its scratch caches are cold).
 //!
 //! Timing on a shared machine is noisy, so this is `#[ignore]`d; run it with
 //! `cargo test --release --test swap_latency -- --ignored --nocapture`.
