@@ -110,12 +110,19 @@ fn measure(
                 let (mut max_scan, mut max_release, mut scans) =
                     (Duration::ZERO, Duration::ZERO, 0);
                 let mut hits = 0usize;
-                let (mut last_db, mut switches) = (0usize, Vec::new());
+                // One untimed batch first: a new scratch's first scans build its caches.
+                let db = shared.load();
+                for l in text.iter() {
+                    db.scan_line(l, &mut scratch, Timestamp(0), |_| hits += 1);
+                }
+                let mut last_db = &*db as *const Database as usize;
+                drop(db);
+                let mut switches = Vec::new();
                 while !stop.load(Ordering::Acquire) {
                     let t0 = Instant::now();
                     let db = shared.load();
                     let id = &*db as *const Database as usize;
-                    let switched = id != last_db && last_db != 0;
+                    let switched = id != last_db;
                     last_db = id;
                     for l in text.iter() {
                         let t = Instant::now();
@@ -194,11 +201,12 @@ fn a_swap_does_not_stall_the_scanners() {
             s.batches, s.scans, s.median_batch, s.max_batch, s.max_scan, s.max_release, s.switches, s.median_switch_batch, s.max_switch_batch
         );
     }
-    // A scanner freeing a 100k-indicator database takes milliseconds (see "drop" above);
-    // the guard drop must stay far below that.
+    // Freeing a 100k-indicator database takes about half a millisecond (see "drop" above):
+    // a guard drop that frees it on the scanner takes as long; one that hands it over takes
+    // microseconds.
     assert!(
-        swapping.max_release < Duration::from_millis(1),
-        "a guard drop took {:?}",
+        swapping.max_release < free / 4,
+        "a guard drop took {:?} (freeing a database: {free:?})",
         swapping.max_release
     );
 }
