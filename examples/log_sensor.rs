@@ -18,8 +18,12 @@
 //!   is an error (exit 2).
 //! - `--exact-domains`: domain indicators match the name only, not its subdomains.
 //! - `--threads N`: scanning threads (default: all cores). Output is the same for any N.
+//!   With 1 the main thread reads, scans and writes by itself (no hand-over between
+//!   threads); with more, each scanning thread reads its next block of lines itself (one
+//!   lock; the block ends at its last `\n`), scans it, and the main thread writes the
+//!   results in input order, filling in the line numbers.
 //! - `--now RFC3339`: the time used for the indicators' validity windows (default: the wall
-//!   clock, read once per batch of lines).
+//!   clock, read once per block of lines, 512 KiB).
 //! - `--poll-ms N`: how often the intel and allowlist files are checked for changes
 //!   (default 500; 0 disables hot reload).
 //! - Inputs: files (`.gz` decompressed) or `-` for stdin; default stdin.
@@ -29,13 +33,15 @@
 //!
 //! Output (stdout): one JSON object per sighting, in input order, with the fields
 //! `input`, `line` (1-based), `start`, `end` (byte offsets in the line), `observed` (lossy
-//! UTF-8), `type`, `indicator` (normalized), `sources`, `refs`. Summary on stderr; a
-//! progress line too when stderr is a terminal.
+//! UTF-8), `type`, `indicator` (normalized), `sources`, `refs`. Summary on stderr (the
+//! load report; lines, bytes, sightings, scan time and MB/s; then, on Linux, the process's
+//! CPU time during the scan and MB per CPU-second, a figure that other load on the machine
+//! does not skew); a progress line too when stderr is a terminal.
 //!
 //! Hot reload: when an intel or allowlist file changes (modification time or length, also
 //! files added to or removed from a directory) and stays unchanged for one more poll, the
 //! whole set is reloaded and compiled in the background and published without pausing the
-//! scan; each batch of lines is scanned with the database current when it starts. A reload
+//! scan; each block of lines is scanned with the database current when it starts. A reload
 //! that fails (unreadable file, unloadable feed) keeps the previous database and says why on
 //! stderr. Replace files atomically (write, then rename) to avoid loading a half-written one.
 //!

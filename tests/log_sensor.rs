@@ -618,3 +618,45 @@ fn demo_feeds_in_every_format_and_now() {
     assert!(!old.iter().any(|o| o["indicator"] == "stix-only-phish.com"));
     assert!(old.iter().any(|o| o["indicator"] == "evil-updates.com"));
 }
+
+/// The summary on stderr: scripts parse its counts line, and (Linux) the CPU-time line.
+#[test]
+fn summary_lines() {
+    let log = std::fs::read(root().join("demo/logs/sample.log")).unwrap();
+    let golden = std::fs::read_to_string(root().join("demo/expected.jsonl")).unwrap();
+    for threads in ["1", "2"] {
+        let mut args = DEMO.to_vec();
+        args.extend(["--threads", threads, "--poll-ms", "0", "-"]);
+        let o = run(&args, Some(&log));
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let err = stderr(&o);
+        let counts = err
+            .lines()
+            .find(|l| l.contains(" sightings in "))
+            .unwrap_or_else(|| panic!("no counts line: {err}"));
+        let want_start = format!(
+            "log_sensor: {} lines, {} bytes, {} sightings in ",
+            log.iter().filter(|&&b| b == b'\n').count(),
+            log.len(),
+            golden.lines().count()
+        );
+        assert!(
+            counts.starts_with(&want_start),
+            "{counts:?} vs {want_start:?}"
+        );
+        assert!(
+            counts.ends_with(&format!(" MB/s, {threads} threads)")),
+            "{counts:?}"
+        );
+        if cfg!(target_os = "linux") {
+            let cpu = err
+                .lines()
+                .find(|l| l.starts_with("log_sensor: scan CPU time "))
+                .unwrap_or_else(|| panic!("no CPU line: {err}"));
+            assert!(
+                cpu.contains(" s user, ") && cpu.ends_with(" MB per CPU-second"),
+                "{cpu:?}"
+            );
+        }
+    }
+}
