@@ -331,7 +331,11 @@ fn scan_block(
             s.sightings += 1;
             s.out.extend_from_slice(input_json);
             s.marks.push((s.out.len(), idx));
-            let _ = write!(s.out, ",\"start\":{},\"end\":{},", h.span.start, h.span.end);
+            s.out.extend_from_slice(b",\"start\":");
+            common::push_u64(&mut s.out, h.span.start as u64);
+            s.out.extend_from_slice(b",\"end\":");
+            common::push_u64(&mut s.out, h.span.end as u64);
+            s.out.push(b',');
             let observed = line.get(h.span.start..h.span.end).unwrap_or(&[]);
             common::json_sighting_tail(&mut s.out, observed, h, db);
             s.out.extend_from_slice(b"}\n");
@@ -403,9 +407,12 @@ impl<W: Write> Writer<'_, W> {
             self.line_base = 0;
         }
         let mut prev = 0usize;
+        let mut num = Vec::with_capacity(20);
         for &(pos, idx) in &s.marks {
             self.w.write_all(s.out.get(prev..pos).unwrap_or(&[]))?;
-            write!(self.w, "{}", self.line_base + idx + 1)?;
+            num.clear();
+            common::push_u64(&mut num, self.line_base + idx + 1);
+            self.w.write_all(&num)?;
             prev = pos;
         }
         self.w.write_all(s.out.get(prev..).unwrap_or(&[]))?;

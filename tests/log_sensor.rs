@@ -12,6 +12,9 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+#[allow(dead_code)]
+#[path = "../examples/common/mod.rs"]
+mod common;
 #[path = "support/log_sensor_bin.rs"]
 mod log_sensor_bin;
 use log_sensor_bin::{readme_args, root, sensor};
@@ -658,5 +661,38 @@ fn summary_lines() {
                 "{cpu:?}"
             );
         }
+    }
+}
+
+/// The sensors' JSON helpers write what serde_json writes.
+#[test]
+fn json_helpers_match_serde_json() {
+    let mut cases: Vec<String> = (0u32..0x80)
+        .chain([0xa0, 0xe9, 0x2028, 0xfeff, 0x1f600])
+        .filter_map(char::from_u32)
+        .map(|c| format!("a{c}b"))
+        .collect();
+    cases.extend(
+        [
+            "",
+            "evil.com",
+            "\"q\"",
+            "back\\slash",
+            "tab\tnl\n",
+            "\u{7f}del",
+            "caf\u{e9}",
+            "</script>",
+        ]
+        .map(String::from),
+    );
+    for c in &cases {
+        let mut out = b"x".to_vec();
+        common::json_str(&mut out, c);
+        assert_eq!(out[1..], serde_json::to_vec(c).unwrap()[..], "{c:?}");
+    }
+    for n in [0u64, 7, 10, 99, 100, 12345, u32::MAX as u64, u64::MAX] {
+        let mut out = Vec::new();
+        common::push_u64(&mut out, n);
+        assert_eq!(out, n.to_string().into_bytes());
     }
 }
