@@ -12,7 +12,6 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-#[allow(dead_code)]
 #[path = "../examples/common/mod.rs"]
 mod common;
 #[path = "support/log_sensor_bin.rs"]
