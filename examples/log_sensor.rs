@@ -33,10 +33,13 @@
 //!
 //! Output (stdout): one JSON object per sighting, in input order, with the fields
 //! `input`, `line` (1-based), `start`, `end` (byte offsets in the line), `observed` (lossy
-//! UTF-8), `type`, `indicator` (normalized), `sources`, `refs`. Summary on stderr (the
+//! UTF-8), `type`, `indicator` (normalized), `sources`, `refs`. Summary on stderr: the
 //! load report; lines, bytes, sightings, scan time and MB/s; then, on Linux, the process's
-//! CPU time during the scan and MB per CPU-second, a figure that other load on the machine
-//! does not skew); a progress line too when stderr is a terminal.
+//! CPU time during the scan with MB per CPU-second, and per scanning thread (mean) its time
+//! on a CPU, runnable but waiting for a CPU (taken by other load on the machine) and waiting
+//! for another scanning thread to finish reading. Those are figures that other load does not
+//! skew: on an idle machine the scan takes about "on a CPU" + "waiting to read". A progress
+//! line too when stderr is a terminal.
 //!
 //! Hot reload: when an intel or allowlist file changes (modification time or length, also
 //! files added to or removed from a directory) and stays unchanged for one more poll, the
@@ -451,15 +454,26 @@ impl Scan {
 }
 
 /// A scanning thread: takes the next block from `reader`, scans it, sends it to the writer.
-fn worker(scan: &Scan, reader: &Mutex<Reader>, out_pool: Receiver<Scanned>, tx: Sender<Done>) {
+/// Returns where its time went.
+fn worker(
+    scan: &Scan,
+    reader: &Mutex<Reader>,
+    out_pool: Receiver<Scanned>,
+    tx: Sender<Done>,
+) -> ThreadTimes {
     let mut scratch = Scratch::new();
     let mut buf = Vec::new();
+    let mut lock_wait = Duration::ZERO;
     loop {
+        let asked = Instant::now();
         let block = match reader.lock() {
-            Ok(mut r) => r.next_block(&mut buf),
+            Ok(mut r) => {
+                lock_wait += asked.elapsed();
+                r.next_block(&mut buf)
+            }
             Err(_) => None, // another thread panicked while reading
         };
-        let Some(b) = block else { return };
+        let Some(b) = block else { break };
         let mut s = out_pool.try_recv().unwrap_or_default();
         scan.block(
             &mut scratch,
@@ -475,9 +489,33 @@ fn worker(scan: &Scan, reader: &Mutex<Reader>, out_pool: Receiver<Scanned>, tx: 
             scanned: s,
         };
         if tx.send(done).is_err() {
-            return;
+            break;
         }
     }
+    ThreadTimes {
+        sched: sched_times(),
+        lock_wait: lock_wait.as_secs_f64(),
+    }
+}
+
+/// Where a scanning thread's time went.
+#[derive(Clone, Copy, Default)]
+struct ThreadTimes {
+    /// Seconds on a CPU, and runnable but waiting for a CPU (taken by other threads or
+    /// processes), since the thread started (`None`: not known on this system).
+    sched: Option<(f64, f64)>,
+    /// Seconds waiting for another scanning thread to finish reading.
+    lock_wait: f64,
+}
+
+/// The calling thread's seconds on a CPU and runnable but waiting for one, from
+/// `/proc/thread-self/schedstat` (Linux); `None` elsewhere.
+fn sched_times() -> Option<(f64, f64)> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let mut f = s.split_whitespace();
+    let run: f64 = f.next()?.parse().ok()?;
+    let wait: f64 = f.next()?.parse().ok()?;
+    Some((run / 1e9, wait / 1e9))
 }
 
 /// User and system CPU seconds used by this process so far, from `/proc/self/stat` (Linux;
@@ -618,8 +656,10 @@ fn main() -> ExitCode {
     let mut write_err: Option<io::Error> = None;
     // Whether every block was scanned and written.
     let mut complete = true;
+    let mut times: Vec<ThreadTimes> = Vec::new();
     if threads == 1 {
         // One thread reads, scans and writes: no hand-over at all.
+        let sched_start = sched_times();
         let mut scratch = Scratch::new();
         let mut buf = Vec::new();
         let mut s = Scanned::default();
@@ -645,6 +685,12 @@ fn main() -> ExitCode {
             }
             show_progress(&w);
         }
+        times.push(ThreadTimes {
+            sched: sched_start
+                .zip(sched_times())
+                .map(|((r0, q0), (r1, q1))| (r1 - r0, q1 - q0)),
+            lock_wait: 0.0,
+        });
     } else {
         let (done_tx, done_rx) = bounded::<Done>(threads * 4);
         let (pool_tx, pool_rx) = bounded::<Scanned>(threads * 4 + 4);
@@ -687,7 +733,10 @@ fn main() -> ExitCode {
         drop(done_rx);
         if write_err.is_none() {
             for h in workers {
-                complete &= h.join().is_ok();
+                match h.join() {
+                    Ok(t) => times.push(t),
+                    Err(_) => complete = false,
+                }
             }
             complete &= pending.is_empty();
         }
@@ -724,6 +773,22 @@ fn main() -> ExitCode {
              {:.1} MB per CPU-second",
             user + sys,
             human_rate(bytes, user + sys)
+        );
+    }
+    let known: Vec<(f64, f64, f64)> = times
+        .iter()
+        .filter_map(|t| t.sched.map(|(run, runq)| (run, runq, t.lock_wait)))
+        .collect();
+    if !known.is_empty() && known.len() == times.len() {
+        let n = known.len() as f64;
+        let mean = |f: fn(&(f64, f64, f64)) -> f64| known.iter().map(f).sum::<f64>() / n;
+        eprintln!(
+            "log_sensor: per scanning thread (mean of {}): {:.3} s on a CPU, {:.3} s waiting \
+             for a CPU (other load), {:.3} s waiting to read",
+            known.len(),
+            mean(|t| t.0),
+            mean(|t| t.1),
+            mean(|t| t.2)
         );
     }
     if !complete {

@@ -659,6 +659,16 @@ fn summary_lines() {
                 cpu.contains(" s user, ") && cpu.ends_with(" MB per CPU-second"),
                 "{cpu:?}"
             );
+            let per = err
+                .lines()
+                .find(|l| l.starts_with("log_sensor: per scanning thread (mean of "))
+                .unwrap_or_else(|| panic!("no per-thread line: {err}"));
+            assert!(
+                per.starts_with(&format!(
+                    "log_sensor: per scanning thread (mean of {threads}): "
+                )) && per.ends_with(" s waiting to read"),
+                "{per:?}"
+            );
         }
     }
 }
