@@ -373,10 +373,11 @@ impl Database {
     /// ASCII-lowercased, must pass the URL host filter. Hosts that normalization could
     /// rewrite (non-ASCII, percent-escapes, bracketed IPv6, backslashes) always pass, so the
     /// gate never hides a match.
-    fn url_host_may_match(&self, authority: &[u8]) -> bool {
-        let hostport = match memchr::memrchr(b'@', authority) {
-            Some(a) => &authority[a + 1..],
-            None => authority,
+    fn url_host_may_match(&self, line: &[u8], c: &Classes, a0: usize, e0: usize) -> bool {
+        let authority = &line[a0..e0];
+        let (hostport, hp0) = match memchr::memrchr(b'@', authority) {
+            Some(a) => (&authority[a + 1..], a0 + a + 1),
+            None => (authority, a0),
         };
         if hostport.first() == Some(&b'[')
             || hostport
@@ -390,7 +391,13 @@ impl Database {
             None => hostport,
         };
         let host = host.strip_suffix(b".").unwrap_or(host);
-        self.inner.hits.url_host_filter.may_contain_name(host)
+        let filter = &self.inner.hits.url_host_filter;
+        if !host.is_empty() && host.len() <= 64 {
+            // The dots of the host from the line's class masks: no search for them.
+            let dots = c.bits(hp0, hp0 + host.len(), |b| b.dot);
+            return filter.may_contain_name_dots(host, dots);
+        }
+        filter.may_contain_name(host)
     }
 
     /// URLs: `scheme://` up to whitespace, a quote, `<` or `>`, minus trailing punctuation.
@@ -461,7 +468,7 @@ impl Database {
                     .position(|&b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
                     .map_or(e, |x| p + 3 + x);
                 s.auth.push((p + 3, auth_end));
-                if want_url && self.url_host_may_match(&line[p + 3..auth_end]) {
+                if want_url && self.url_host_may_match(line, &s.classes, p + 3, auth_end) {
                     let mut buf = std::mem::take(&mut s.buf);
                     if normalize::url_key(&line[st..e], &mut buf).is_ok() {
                         self.observe(
