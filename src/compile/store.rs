@@ -35,12 +35,39 @@ impl Store {
         &self.text[start..self.ends[i] as usize]
     }
 
+    /// Adds this store's and `allow`'s parts to a memory report.
+    pub(crate) fn report(&self, allow: &Store, parts: &mut Vec<(&'static str, usize)>) {
+        let both = |f: &dyn Fn(&Store) -> usize| f(self) + f(allow);
+        parts.push(("strings", both(&|s| s.text.capacity())));
+        parts.push(("store: offsets", both(&|s| s.ends.capacity() * 4)));
+        parts.push(("store: kinds", both(&|s| s.kinds.capacity())));
+        parts.push(("store: metadata ids", both(&|s| s.meta_of.capacity() * 4)));
+        parts.push((
+            "metadata",
+            both(&|s| {
+                s.metas.iter().map(meta_heap).sum::<usize>()
+                    + s.metas.capacity() * std::mem::size_of::<Meta>()
+            }),
+        ));
+    }
+
     pub(crate) fn memory(&self) -> usize {
         self.text.capacity()
             + self.ends.capacity() * 4
             + self.kinds.capacity()
             + self.meta_of.capacity() * 4
     }
+}
+
+/// Heap bytes owned by one [`Meta`] (its lists and strings).
+pub(crate) fn meta_heap(m: &Meta) -> usize {
+    [&m.sources, &m.refs, &m.tags]
+        .iter()
+        .map(|v| {
+            v.capacity() * std::mem::size_of::<String>()
+                + v.iter().map(String::capacity).sum::<usize>()
+        })
+        .sum()
 }
 
 pub(crate) fn kind_of(b: u8) -> Kind {
