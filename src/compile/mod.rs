@@ -35,7 +35,7 @@ use ipset::{IpSet, Net};
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use store::{identity, kind_of, Store, StoreBuilder, F_EXACT, F_NOCASE};
+use store::{identity, kind_of, Maps, MetaIds, Store, StoreBuilder, F_EXACT, F_NOCASE};
 
 /// The id of an indicator in a [`Database`]: an index into its indicator table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -103,13 +103,12 @@ impl Collection {
             self.store.merge(id, &ind.meta, ind.exact);
             return Ok(IndicatorId(id));
         }
-        if self.store.store.len() >= limits.max_indicators {
+        // Ids stay below the exact-domain flag bit (and below u32::MAX - 1 for the tables).
+        let max = limits.max_indicators.min(EXACT_FLAG as usize - 1);
+        if self.store.len() >= max {
             return Err(Error::new(
                 ErrorKind::LimitExceeded,
-                format!(
-                    "more than {} indicators (Limits::max_indicators)",
-                    limits.max_indicators
-                ),
+                format!("more than {max} indicators (Limits::max_indicators)"),
             ));
         }
         if self.store.text_len() + bytes.len() > u32::MAX as usize {
@@ -130,8 +129,8 @@ impl Collection {
     }
 
     fn compile(self, limits: &Limits) -> Result<(Store, Index), Error> {
-        let store = self.store.finish();
-        let index = Index::build(&store, self.ips, limits)?;
+        let (store, maps) = self.store.finish();
+        let index = Index::build(&store, maps, self.ips, limits)?;
         Ok((store, index))
     }
 }
@@ -164,7 +163,7 @@ impl Builder {
 
     /// Number of distinct indicators so far.
     pub fn len(&self) -> usize {
-        self.hits.store.store.len()
+        self.hits.store.len()
     }
 
     /// Whether no indicator was added.
@@ -174,7 +173,7 @@ impl Builder {
 
     /// Number of distinct allowlist entries so far.
     pub fn allow_len(&self) -> usize {
-        self.allow.store.store.len()
+        self.allow.store.len()
     }
 
     /// Compiles everything added so far into an immutable database. The builder is kept, so
@@ -280,11 +279,11 @@ impl Store {
             return None;
         }
         let raw = self.bytes(id);
-        let k = self.kinds[id as usize];
+        let k = *self.kinds().get(id as usize)?;
         Some(IndicatorRef {
             id: IndicatorId(id),
             value: String::from_utf8_lossy(raw),
-            meta: &self.metas[self.meta_of[id as usize] as usize],
+            meta: self.meta(id)?,
             exact: k & F_EXACT != 0,
             kind: kind_of(k),
             nocase: k & F_NOCASE != 0,
@@ -356,7 +355,7 @@ impl Database {
     /// Number of indicators of each kind, in [`Kind::ALL`] order.
     pub fn count_by_kind(&self) -> Vec<(Kind, usize)> {
         let mut n = [0usize; 10];
-        for &k in &self.inner.store.kinds {
+        for &k in self.inner.store.kinds() {
             n[kind_of(k) as usize] += 1;
         }
         Kind::ALL.iter().map(|&k| (k, n[k as usize])).collect()
@@ -488,70 +487,123 @@ pub(crate) struct Index {
     pub(crate) hash_filter: DomainFilter,
     pub(crate) literals: Option<Literals>,
     pub(crate) regexes: Option<Regexes>,
-    /// (valid_from, valid_until) per id, seconds; empty when no entry has a window.
-    pub(crate) window: Vec<(i64, i64)>,
+    /// (valid_from, valid_until) per indicator, seconds; empty when no entry has a window.
+    pub(crate) window: Windows,
 }
 
-impl Index {
-    fn build(store: &Store, ips: Vec<(IpNet, u16, u32)>, limits: &Limits) -> Result<Index, Error> {
-        let mut x = Index::default();
-        let mut count = [0usize; 10];
-        for &k in &store.kinds {
-            count[kind_of(k) as usize] += 1;
-        }
-        x.domains = ExactMap::with_capacity(count[Kind::Domain as usize]);
-        x.urls = ExactMap::with_capacity(count[Kind::Url as usize]);
-        x.emails = ExactMap::with_capacity(count[Kind::Email as usize]);
-        let nh: usize = Kind::ALL
-            .iter()
-            .filter(|k| k.is_hash())
-            .map(|&k| count[k as usize])
-            .sum();
-        x.hashes = ExactMap::with_capacity(nh);
-        let any_window = store
+/// The validity windows of a collection's indicators: one per distinct metadata, found
+/// through the store's metadata ids. Empty when no indicator has a window.
+#[derive(Default)]
+pub(crate) struct Windows {
+    meta_of: Arc<MetaIds>,
+    /// (valid_from, valid_until) per metadata, seconds.
+    per_meta: Vec<(i64, i64)>,
+}
+
+impl Windows {
+    fn build(store: &Store) -> Windows {
+        if !store
             .metas
             .iter()
-            .any(|m| m.valid_from.is_some() || m.valid_until.is_some());
-        if any_window {
-            x.window = store
-                .meta_of
+            .any(|m| m.valid_from.is_some() || m.valid_until.is_some())
+        {
+            return Windows::default();
+        }
+        Windows {
+            meta_of: Arc::clone(&store.meta_of),
+            per_meta: store
+                .metas
                 .iter()
-                .map(|&m| {
-                    let m = &store.metas[m as usize];
+                .map(|m| {
                     (
                         m.valid_from.unwrap_or(Timestamp::MIN).0,
                         m.valid_until.unwrap_or(Timestamp::MAX).0,
                     )
                 })
-                .collect();
+                .collect(),
         }
+    }
+
+    /// Whether no indicator has a window (every one is always live).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.per_meta.is_empty()
+    }
+
+    #[inline]
+    fn get(&self, id: u32) -> Option<(i64, i64)> {
+        if self.per_meta.is_empty() {
+            return None;
+        }
+        self.per_meta.get(self.meta_of.get(id)? as usize).copied()
+    }
+
+    /// Heap bytes (the metadata ids are counted with the store).
+    fn memory(&self) -> usize {
+        self.per_meta.capacity() * 16
+    }
+}
+
+/// An iterator with a known length (for the filters, which size themselves from it).
+struct Counted<I> {
+    left: usize,
+    it: I,
+}
+
+impl<I: Iterator> Iterator for Counted<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        let x = self.it.next()?;
+        self.left = self.left.saturating_sub(1);
+        Some(x)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<I: Iterator> ExactSizeIterator for Counted<I> {}
+
+impl Index {
+    fn build(
+        store: &Store,
+        maps: Maps,
+        ips: Vec<(IpNet, u16, u32)>,
+        limits: &Limits,
+    ) -> Result<Index, Error> {
+        let mut x = Index {
+            domains: maps.domains,
+            urls: maps.urls,
+            emails: maps.emails,
+            hashes: maps.digests,
+            ..Index::default()
+        };
+        let mut count = [0usize; 10];
+        for &k in store.kinds() {
+            count[kind_of(k) as usize] += 1;
+        }
+        x.window = Windows::build(store);
         let mut lits = Vec::new();
         let mut res = Vec::new();
+        // The binary digests, back to back (for the digest filter).
+        let mut digests = Vec::new();
+        let mut digest_ends = Vec::new();
         let mut digest = Vec::new();
-        let mut digests: Vec<Vec<u8>> = Vec::with_capacity(nh);
-        for id in 0..store.len() as u32 {
-            let flags = store.kinds[id as usize];
-            let b = store.bytes(id);
+        for (id, &flags) in store.kinds().iter().enumerate() {
+            let id = id as u32;
             match kind_of(flags) {
-                Kind::Ip => {}
-                Kind::Domain => x.domains.insert(
-                    b,
-                    if flags & F_EXACT != 0 {
-                        id | EXACT_FLAG
-                    } else {
-                        id
-                    },
-                ),
-                Kind::Url => x.urls.insert(b, id),
-                Kind::Email => x.emails.insert(b, id),
                 Kind::Md5 | Kind::Sha1 | Kind::Sha256 | Kind::Sha512 => {
-                    if normalize::hex_decode(b, &mut digest).is_some() {
-                        x.hashes.insert(&digest, id);
-                        digests.push(digest.clone());
+                    if normalize::hex_decode(store.bytes(id), &mut digest).is_some() {
+                        digests.extend_from_slice(&digest);
+                        digest_ends.push(digests.len());
                     }
                 }
-                Kind::Literal => lits.push((b.to_vec(), flags & F_NOCASE != 0, id)),
-                Kind::Regex => res.push((String::from_utf8_lossy(b).into_owned(), id)),
+                Kind::Literal => lits.push((store.bytes(id).to_vec(), flags & F_NOCASE != 0, id)),
+                Kind::Regex => {
+                    res.push((String::from_utf8_lossy(store.bytes(id)).into_owned(), id))
+                }
+                _ => {}
             }
         }
         let nets = ips
@@ -564,50 +616,44 @@ impl Index {
                 (n, port, id)
             })
             .collect();
-        x.domain_filter = DomainFilter::build(
-            (0..store.len() as u32)
-                .filter(|&id| kind_of(store.kinds[id as usize]) == Kind::Domain)
-                .map(|id| store.bytes(id))
-                .collect::<Vec<_>>()
-                .into_iter(),
-        );
-        x.hash_filter = DomainFilter::build(
-            digests
+        // The filters are sized from the exact count, without collecting the names.
+        let of_kind = |kind: Kind| Counted {
+            left: count[kind as usize],
+            it: store
+                .kinds()
                 .iter()
-                .map(Vec::as_slice)
-                .collect::<Vec<_>>()
-                .into_iter(),
-        );
-        drop(digests);
-        x.email_filter = DomainFilter::build(
-            (0..store.len() as u32)
-                .filter(|&id| kind_of(store.kinds[id as usize]) == Kind::Email)
-                .map(|id| store.bytes(id))
-                .collect::<Vec<_>>()
-                .into_iter(),
-        );
-        x.url_host_filter = DomainFilter::build(
-            (0..store.len() as u32)
-                .filter(|&id| kind_of(store.kinds[id as usize]) == Kind::Url)
-                .map(|id| url_key_host(store.bytes(id)))
-                .collect::<Vec<_>>()
-                .into_iter(),
-        );
+                .enumerate()
+                .filter(move |(_, &k)| kind_of(k) == kind)
+                .map(|(id, _)| store.bytes(id as u32)),
+        };
+        x.domain_filter = DomainFilter::build(of_kind(Kind::Domain));
+        x.email_filter = DomainFilter::build(of_kind(Kind::Email));
+        let hosts = of_kind(Kind::Url);
+        x.url_host_filter = DomainFilter::build(Counted {
+            left: hosts.left,
+            it: hosts.it.map(url_key_host),
+        });
+        x.hash_filter = DomainFilter::build(Counted {
+            left: digest_ends.len(),
+            it: digest_ends.iter().scan(0, |start, &end| {
+                let d = digests.get(*start..end).unwrap_or(&[]);
+                *start = end;
+                Some(d)
+            }),
+        });
+        drop((digests, digest_ends));
         x.ip = IpSet::build(nets);
         x.literals = Literals::build(lits)?;
         x.regexes = Regexes::build(res, limits.regex_size_limit, limits.regex_total_size_limit)?;
-        for m in [&mut x.domains, &mut x.urls, &mut x.emails, &mut x.hashes] {
-            m.shrink();
-        }
         Ok(x)
     }
 
     #[inline]
     pub(crate) fn live(&self, id: u32, now: Timestamp) -> bool {
-        match self.window.get(id as usize) {
+        match self.window.get(id) {
             None => true,
             // An open end is stored as i64::MAX and stays open at that instant too.
-            Some(&(f, u)) => now.0 >= f && (now.0 < u || u == i64::MAX),
+            Some((f, u)) => now.0 >= f && (now.0 < u || u == i64::MAX),
         }
     }
 
@@ -632,7 +678,7 @@ impl Index {
         parts.push(("filter: emails", both(&|x| x.email_filter.memory())));
         parts.push(("filter: digests", both(&|x| x.hash_filter.memory())));
         parts.push(("ip set", both(&|x| x.ip.memory())));
-        parts.push(("validity windows", both(&|x| x.window.capacity() * 16)));
+        parts.push(("validity windows", both(&|x| x.window.memory())));
     }
 
     fn memory(&self) -> usize {
@@ -645,6 +691,6 @@ impl Index {
             + self.urls.memory()
             + self.emails.memory()
             + self.hashes.memory()
-            + self.window.capacity() * 16
+            + self.window.memory()
     }
 }

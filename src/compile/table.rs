@@ -1,9 +1,11 @@
-//! A flat open-addressing hash table of ids with 32-bit hash tags.
+//! A flat open-addressing hash table of 32-bit values with 32-bit hash tags.
 //!
 //! Slots are one `u64` each: the high half a tag taken from the key's hash (never zero),
-//! the low half the entry number + 1 (zero marks an empty slot). Keys are not stored here:
-//! the caller verifies a candidate entry against its own key storage, so the table adds 8
-//! bytes per slot and no pointer. Linear probing keeps a miss within one or two cache lines.
+//! the low half the value + 1 (zero marks an empty slot; values are below `u32::MAX`). Keys
+//! are not stored here: the caller verifies a candidate value against its own key storage,
+//! so the table adds 8 bytes per slot and no pointer. Linear probing keeps a miss within one
+//! or two cache lines. The table doubles at a load factor of 0.7, so it holds 8/0.7 to
+//! 8/0.35 bytes per value.
 
 use std::hash::BuildHasher;
 
@@ -32,21 +34,27 @@ fn tag_of(h: u64) -> u64 {
 }
 
 impl FlatTable {
-    /// A table sized for `n` entries at a load factor of at most 0.7.
-    pub(crate) fn with_capacity(n: usize) -> FlatTable {
-        let want = (n.saturating_mul(10) / 7).max(8).next_power_of_two();
-        FlatTable {
-            slots: vec![0; want],
-            mask: want - 1,
-            len: 0,
+    pub(crate) fn memory(&self) -> usize {
+        self.slots.capacity() * 8
+    }
+
+    /// Number of values held.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Replaces every value `v` by `f(v)` (which must stay below `u32::MAX`); tags and
+    /// positions are unchanged, so `f` must not change what the caller's equality tests.
+    pub(crate) fn map_values(&mut self, f: impl Fn(u32) -> u32) {
+        for s in &mut self.slots {
+            if *s != 0 {
+                let v = f((*s as u32).wrapping_sub(1));
+                *s = (*s >> 32) << 32 | u64::from(v.wrapping_add(1));
+            }
         }
     }
 
-    pub(crate) fn memory(&self) -> usize {
-        self.slots.len() * 8
-    }
-
-    /// The entry whose key hashes to `h` and for which `eq(entry)` holds.
+    /// The value whose key hashes to `h` and for which `eq(value)` holds.
     #[inline]
     pub(crate) fn find(&self, h: u64, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
         if self.len == 0 {
@@ -69,8 +77,8 @@ impl FlatTable {
         }
     }
 
-    /// Inserts entry `e` (not already present) for hash `h`; `rehash(e)` gives the hash of
-    /// an existing entry when the table grows.
+    /// Inserts value `e` (below `u32::MAX`, its key not already present) for hash `h`;
+    /// `rehash(e)` gives the hash of an existing value's key when the table grows.
     pub(crate) fn insert(&mut self, h: u64, e: u32, rehash: impl Fn(u32) -> u64) {
         if self.slots.is_empty() || (self.len + 1) * 10 > self.slots.len() * 7 {
             self.grow(&rehash);
@@ -84,7 +92,7 @@ impl FlatTable {
         while self.slots[i] != 0 {
             i = (i + 1) & self.mask;
         }
-        self.slots[i] = tag_of(h) << 32 | u64::from(e + 1);
+        self.slots[i] = tag_of(h) << 32 | u64::from(e.wrapping_add(1));
     }
 
     fn grow(&mut self, rehash: &impl Fn(u32) -> u64) {
@@ -93,7 +101,7 @@ impl FlatTable {
         self.mask = n - 1;
         for s in old {
             if s != 0 {
-                let e = (s as u32) - 1;
+                let e = (s as u32).wrapping_sub(1);
                 self.place(rehash(e), e);
             }
         }
@@ -125,13 +133,19 @@ mod tests {
             None
         );
         // Every key with the same hash still resolves by the caller's equality check.
-        let mut c = FlatTable::with_capacity(100);
+        let mut c = FlatTable::default();
         for e in 0..100u32 {
             c.insert(42, e, |_| 42);
         }
         for e in 0..100u32 {
             assert_eq!(c.find(42, |x| x == e), Some(e));
         }
-        assert_eq!(c.len, 100);
+        assert_eq!(c.len(), 100);
+        // Values are remapped in place and still found under their keys.
+        c.map_values(|v| v | 1 << 31);
+        for e in 0..100u32 {
+            assert_eq!(c.find(42, |x| x == e | 1 << 31), Some(e | 1 << 31));
+        }
+        assert!(c.memory() >= 100 * 8 * 10 / 7);
     }
 }
