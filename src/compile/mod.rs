@@ -593,11 +593,11 @@ impl Index {
         for (id, &flags) in store.kinds().iter().enumerate() {
             let id = id as u32;
             match kind_of(flags) {
-                Kind::Md5 | Kind::Sha1 | Kind::Sha256 | Kind::Sha512 => {
-                    if normalize::hex_decode(store.bytes(id), &mut digest).is_some() {
-                        digests.extend_from_slice(&digest);
-                        digest_ends.push(digests.len());
-                    }
+                Kind::Md5 | Kind::Sha1 | Kind::Sha256 | Kind::Sha512
+                    if normalize::hex_decode(store.bytes(id), &mut digest).is_some() =>
+                {
+                    digests.extend_from_slice(&digest);
+                    digest_ends.push(digests.len());
                 }
                 Kind::Literal => lits.push((store.bytes(id).to_vec(), flags & F_NOCASE != 0, id)),
                 Kind::Regex => {
