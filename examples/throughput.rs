@@ -377,6 +377,7 @@ fn run(a: &Args) -> Result<(), String> {
     reset_peak();
     let rss0 = status_kib("VmRSS:");
     let t = Instant::now();
+    let cpu0 = thread_cpu();
     let mut b = Builder::new();
     let mut skipped = 0usize;
     for g in &generated {
@@ -400,12 +401,15 @@ fn run(a: &Args) -> Result<(), String> {
         loaded.add_to(&mut b).map_err(|e| e.to_string())?;
     }
     let t_add = t.elapsed();
+    let cpu_add = thread_cpu().saturating_sub(cpu0);
     let hwm_add = status_kib("VmHWM:");
     let rss_add = status_kib("VmRSS:");
     reset_peak();
     let t = Instant::now();
+    let cpu0 = thread_cpu();
     let db = b.into_database().map_err(|e| e.to_string())?;
     let t_build = t.elapsed();
+    let cpu_build = thread_cpu().saturating_sub(cpu0);
     let hwm_build = status_kib("VmHWM:");
     let rss1 = status_kib("VmRSS:");
     let kinds: Vec<String> = db
@@ -425,10 +429,14 @@ fn run(a: &Args) -> Result<(), String> {
         }
     );
     println!(
-        "linerate: compile {:.2} s (parse+add {:.2} s, build {:.2} s), database memory ~{:.0} MiB (RSS delta)",
+        "linerate: compile {:.2} s (parse+add {:.2} s, build {:.2} s), CPU {:.2} s ({:.2} + {:.2}), \
+         database memory ~{:.0} MiB (RSS delta)",
         (t_add + t_build).as_secs_f64(),
         t_add.as_secs_f64(),
         t_build.as_secs_f64(),
+        (cpu_add + cpu_build).as_secs_f64(),
+        cpu_add.as_secs_f64(),
+        cpu_build.as_secs_f64(),
         mib(rss1.saturating_sub(rss0))
     );
     let report = db.memory_report();
