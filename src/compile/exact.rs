@@ -4,7 +4,7 @@
 //! Keys are the normalized bytes (for digests, the binary digest, while the arena holds its
 //! lowercase hex); values are indicator ids (with a flag bit for exact-only domains). The
 //! keys are not copied: a candidate slot is verified against the arena, so the map costs
-//! only its slots, 8 bytes each at a load factor between 0.35 and 0.7.
+//! only its slots, 8 bytes each at a load factor of 0.625.
 
 use super::store::Values;
 use super::table::{FlatTable, KeyHasher};

@@ -8,7 +8,7 @@
 //! regexes) have a deduplication table of their own that is dropped at the end.
 //!
 //! Memory per indicator: its bytes, a 4-byte offset, a kind byte, 0–4 bytes of metadata id
-//! (the width the number of distinct metadata needs) and 8/0.7–8/0.35 bytes of table slot.
+//! (the width the number of distinct metadata needs) and 8/0.625 bytes of table slot.
 
 use super::exact::{ExactMap, KeyForm, EXACT_FLAG};
 use super::table::{FlatTable, KeyHasher};
@@ -339,10 +339,7 @@ impl StoreBuilder {
         self.meta_of.push(m);
         let t = table_of(tag);
         let h = key_hash(&self.hasher, t, tag, bytes);
-        let (v, hasher) = (&self.values, &self.hasher);
-        self.tables[t].insert(h, id, |e| {
-            key_hash(hasher, t, v.kind_byte(e) & !F_EXACT, v.bytes(e))
-        });
+        self.tables[t].insert(h, id);
         id
     }
 
@@ -363,12 +360,15 @@ impl StoreBuilder {
             last_meta,
         } = self;
         drop((meta_ids, last_meta));
-        let [mut domains, urls, emails, digests, other] = tables;
+        let [mut domains, mut urls, mut emails, mut digests, other] = tables;
         drop(other);
         values.text.shrink_to_fit();
         values.ends.shrink_to_fit();
         values.kinds.shrink_to_fit();
         metas.shrink_to_fit();
+        for t in [&mut domains, &mut urls, &mut emails, &mut digests] {
+            t.fit();
+        }
         let kinds = &values.kinds;
         domains.map_values(|id| {
             if kinds.get(id as usize).is_some_and(|&k| k & F_EXACT != 0) {
