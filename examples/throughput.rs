@@ -12,7 +12,8 @@
 //! (`benches/common/gen.rs`); without `--log`, M MiB of proxy / web / Zeek log lines are
 //! generated, a fraction R of which carries a planted indicator (drawn from the first 1000).
 //! `--intel-tsv` loads `type<TAB>value<TAB>source` files (gzip if named `.gz`) with
-//! linerate's plain loader; `--log` scans the concatenation of the given files.
+//! linerate's plain loader, streamed into the builder (`feed::load_into`); `--log` scans
+//! the concatenation of the given files.
 //! `--write-corpus` / `--write-indicators` (TSV, loadable with `--intel-tsv`) / `--write-fixed`
 //! (one fixed string a line, for `grep -F -f` and Hyperscan) save the data for peers.
 //!
@@ -393,12 +394,12 @@ fn run(a: &Args) -> Result<(), String> {
             format: Some(Format::Plain),
             ..LoadOptions::new(p.rsplit('/').next().unwrap_or(p))
         };
-        let loaded = feed::load(bytes, &opts).map_err(|e| e.to_string())?;
-        println!("intel: {}", loaded.report);
-        for s in loaded.report.skipped.iter().take(3) {
+        // Streamed into the builder: no list of owned indicators in between.
+        let report = feed::load_into(bytes, &opts, &mut b).map_err(|e| e.to_string())?;
+        println!("intel: {report}");
+        for s in report.skipped.iter().take(3) {
             println!("intel:   e.g. skipped {s}");
         }
-        loaded.add_to(&mut b).map_err(|e| e.to_string())?;
     }
     let t_add = t.elapsed();
     let cpu_add = thread_cpu().saturating_sub(cpu0);
