@@ -85,3 +85,31 @@ fn load_into_stops_at_the_first_builder_error_and_keeps_the_builder() {
     assert_eq!(e.kind(), ErrorKind::BadFeed);
     assert!(b.is_empty());
 }
+
+#[test]
+fn load_path_into_matches_load_path_then_add_for_files_and_directories() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/feeds");
+    for path in [dir.clone(), dir.join("mispfeed"), dir.join("zeek.intel")] {
+        let opts = LoadOptions::new("fx");
+        let mut streamed = Builder::new();
+        let report = feed::fs::load_path_into(&path, &opts, &mut streamed).unwrap();
+        let loaded = feed::fs::load_path(&path, &opts).unwrap();
+        assert_eq!(report, loaded.report, "{}", path.display());
+        let mut collected = Builder::new();
+        loaded.add_to(&mut collected).unwrap();
+        let (a, b) = (streamed.build().unwrap(), collected.build().unwrap());
+        assert!(a.len() > 0, "{}", path.display());
+        assert_eq!(contents(&a), contents(&b), "{}", path.display());
+    }
+    // The whole directory: bad files are skipped, allowlists and indicators both land.
+    let mut b = Builder::new();
+    let report = feed::fs::load_path_into(&dir, &LoadOptions::new("fx"), &mut b).unwrap();
+    assert!(report.skipped_count > 0 && report.allow > 0 && report.total() > 50);
+    assert!(b.allow_len() > 0);
+    // A missing path is an error and leaves the builder as it was.
+    let mut b = Builder::new();
+    b.add(Indicator::parse(Kind::Domain, "kept.example", "seed").unwrap())
+        .unwrap();
+    assert!(feed::fs::load_path_into(&dir.join("absent"), &LoadOptions::new("x"), &mut b).is_err());
+    assert_eq!(b.len(), 1);
+}

@@ -564,6 +564,18 @@ pub fn load_misp_feed(
     read: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
     opts: &LoadOptions,
 ) -> Result<Loaded, Error> {
+    let mut out = Loaded::default();
+    misp_feed_into(manifest, read, opts, &mut out)?;
+    Ok(out)
+}
+
+/// [`load_misp_feed`] into `out` (whose report it replaces).
+pub(crate) fn misp_feed_into(
+    manifest: &[u8],
+    read: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
+    opts: &LoadOptions,
+    out: &mut Loaded,
+) -> Result<(), Error> {
     let doc = parse_json(manifest, opts, Format::Misp)?;
     let Json::Object(map) = doc else {
         return Err(super::bad_feed(
@@ -571,10 +583,7 @@ pub fn load_misp_feed(
             format_args!("manifest.json is not a JSON object: {}", show(&doc)),
         ));
     };
-    let mut out = Loaded {
-        report: LoadReport::new(&opts.source, Format::Misp),
-        ..Loaded::default()
-    };
+    out.report = LoadReport::new(&opts.source, Format::Misp);
     let mut keys: Vec<&String> = map.keys().collect();
     keys.sort();
     for uuid in keys {
@@ -639,5 +648,5 @@ pub fn load_misp_feed(
         buffer.report.source.clone_from(&out.report.source);
         out.report.absorb(buffer.report);
     }
-    Ok(out)
+    Ok(())
 }

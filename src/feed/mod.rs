@@ -317,12 +317,12 @@ pub struct Loaded {
     /// Counts and skipped entries.
     pub report: LoadReport,
     /// Where pushed entries go while loading (the lists above unless [`load_into`]).
-    sink: Sink,
+    pub(crate) sink: Sink,
 }
 
 /// A builder that [`load_into`] lends to the loader, and the first error adding to it.
 #[derive(Clone, Default)]
-struct Sink {
+pub(crate) struct Sink {
     builder: Option<Builder>,
     error: Option<Error>,
 }
@@ -346,6 +346,34 @@ impl Loaded {
             b.add_allow(a)?;
         }
         Ok(())
+    }
+
+    /// An empty result that adds entries to `b` instead of listing them.
+    pub(crate) fn lending(b: Builder) -> Loaded {
+        Loaded {
+            sink: Sink {
+                builder: Some(b),
+                error: None,
+            },
+            ..Loaded::default()
+        }
+    }
+
+    /// Puts the lent builder back into `b`; the report, or the loader's error `r`, or the
+    /// first builder error.
+    pub(crate) fn give_back(
+        mut self,
+        b: &mut Builder,
+        r: Result<(), Error>,
+    ) -> Result<LoadReport, Error> {
+        if let Some(lent) = self.sink.builder.take() {
+            *b = lent;
+        }
+        r?;
+        match self.sink.error {
+            Some(e) => Err(e),
+            None => Ok(self.report),
+        }
     }
 
     /// Records an indicator: counted, then kept or added to the lent builder.
@@ -416,26 +444,13 @@ pub fn load(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
 /// assert_eq!((report.total(), b.len()), (3, 2));
 /// ```
 pub fn load_into(bytes: &[u8], opts: &LoadOptions, b: &mut Builder) -> Result<LoadReport, Error> {
-    let mut out = Loaded {
-        sink: Sink {
-            builder: Some(std::mem::take(b)),
-            error: None,
-        },
-        ..Loaded::default()
-    };
+    let mut out = Loaded::lending(std::mem::take(b));
     let r = load_with(bytes, opts, &mut out);
-    if let Some(lent) = out.sink.builder.take() {
-        *b = lent;
-    }
-    r?;
-    match out.sink.error {
-        Some(e) => Err(e),
-        None => Ok(out.report),
-    }
+    out.give_back(b, r)
 }
 
 /// Loads into `out` (its lists or its lent builder); `out.report` is replaced.
-fn load_with(bytes: &[u8], opts: &LoadOptions, out: &mut Loaded) -> Result<(), Error> {
+pub(crate) fn load_with(bytes: &[u8], opts: &LoadOptions, out: &mut Loaded) -> Result<(), Error> {
     let format = match opts.format.or_else(|| detect(bytes)) {
         Some(f) => f,
         None => {
