@@ -98,7 +98,7 @@ fn load_path_into_matches_load_path_then_add_for_files_and_directories() {
         let mut collected = Builder::new();
         loaded.add_to(&mut collected).unwrap();
         let (a, b) = (streamed.build().unwrap(), collected.build().unwrap());
-        assert!(a.len() > 0, "{}", path.display());
+        assert!(!a.is_empty(), "{}", path.display());
         assert_eq!(contents(&a), contents(&b), "{}", path.display());
     }
     // The whole directory: bad files are skipped, allowlists and indicators both land.
