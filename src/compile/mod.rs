@@ -3,16 +3,24 @@
 //! The builder validates, merges (same kind and value from several sources becomes one
 //! indicator with merged metadata) and stores indicators flat: one arena of normalized
 //! values, a kind byte per indicator and interned metadata (feeds give most indicators the
-//! same source, so metadata costs one `u32` per indicator). `build` produces prefix tables
-//! for IPv4/IPv6 that report every covering network, hash tables (open addressing, hash
-//! tags) for domains (probed once per parent label), URLs, emails and digests, aho-corasick
+//! same source, so metadata costs at most one small id per indicator). `build` produces
+//! prefix tables for IPv4/IPv6 that report every covering network, hash tables (open
+//! addressing, hash tags) for domains (probed once per parent label), URLs, emails and
+//! digests, aho-corasick
 //! automata for literals and a multi-pattern regex for regexes. The allowlist is compiled
 //! the same way into a second index.
 //!
 //! # Resource usage
-//! Per indicator: its normalized text, about 9 bytes of store, and in its lookup table the
-//! key again plus 16–24 bytes. Building holds the builder and the database at once when
-//! [`Builder::build`] is used (it copies); [`Builder::into_database`] does not copy.
+//! Per indicator: its normalized text, 5 bytes of store (offset and kind) plus 0–4 bytes
+//! of metadata id (as wide as the number of distinct metadata needs; zero when all share
+//! one), and for domains, URLs, emails and digests about 13 bytes of hash-table slots (the
+//! tables verify against the store's text instead of holding key copies), plus 2–4 bytes of
+//! Bloom filter; IPs cost what the prefix tables need. [`Database::memory_report`] gives the
+//! figures structure by structure. The builder's deduplication tables become the
+//! database's tables, so [`Builder::into_database`] allocates little beyond the finished
+//! database (peak about 1.2x its size); [`Builder::build`] copies the store and tables
+//! and keeps the builder. Feeds can be streamed into a builder with
+//! [`crate::feed::load_into`] so that no list of owned indicators exists in between.
 
 mod automata;
 mod exact;
@@ -133,6 +141,13 @@ impl Collection {
         let index = Index::build(&store, maps, self.ips, limits)?;
         Ok((store, index))
     }
+
+    /// As [`Collection::compile`], keeping the collection.
+    fn compile_copy(&self, limits: &Limits) -> Result<(Store, Index), Error> {
+        let (store, maps) = self.store.snapshot();
+        let index = Index::build(&store, maps, self.ips.clone(), limits)?;
+        Ok((store, index))
+    }
 }
 
 impl Builder {
@@ -182,23 +197,16 @@ impl Builder {
     /// Errors: a regex set over [`Limits::regex_total_size_limit`], or an automaton that
     /// cannot be built.
     pub fn build(&self) -> Result<Database, Error> {
-        self.clone().into_database()
+        let hits = self.hits.compile_copy(&self.limits)?;
+        let allow = self.allow.compile_copy(&self.limits)?;
+        Ok(Database::assemble(hits, allow))
     }
 
     /// As [`Builder::build`], consuming the builder (no copy of the indicators).
     pub fn into_database(self) -> Result<Database, Error> {
-        let (store, hits) = self.hits.compile(&self.limits)?;
-        let (allow_store, allow) = self.allow.compile(&self.limits)?;
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        Ok(Database {
-            inner: Arc::new(Inner {
-                uid: NEXT.fetch_add(1, Ordering::Relaxed),
-                store,
-                allow_store,
-                hits,
-                allow,
-            }),
-        })
+        let hits = self.hits.compile(&self.limits)?;
+        let allow = self.allow.compile(&self.limits)?;
+        Ok(Database::assemble(hits, allow))
     }
 }
 
@@ -308,6 +316,19 @@ impl Default for Database {
 }
 
 impl Database {
+    fn assemble((store, hits): (Store, Index), (allow_store, allow): (Store, Index)) -> Database {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Database {
+            inner: Arc::new(Inner {
+                uid: NEXT.fetch_add(1, Ordering::Relaxed),
+                store,
+                allow_store,
+                hits,
+                allow,
+            }),
+        }
+    }
+
     /// An empty database (matches nothing).
     pub fn empty() -> Database {
         Database {

@@ -76,13 +76,13 @@ impl Default for MetaIds {
 
 impl MetaIds {
     /// Packs `ids` (each below `distinct`).
-    pub(crate) fn pack(ids: Vec<u32>, distinct: usize) -> MetaIds {
+    pub(crate) fn pack(ids: &[u32], distinct: usize) -> MetaIds {
         match ids.first() {
             None => MetaIds::Same(0, 0),
             Some(&f) if ids.iter().all(|&m| m == f) => MetaIds::Same(f, ids.len()),
             _ if distinct <= 1 << 8 => MetaIds::U8(ids.iter().map(|&m| m as u8).collect()),
             _ if distinct <= 1 << 16 => MetaIds::U16(ids.iter().map(|&m| m as u16).collect()),
-            _ => MetaIds::U32(ids),
+            _ => MetaIds::U32(ids.to_vec()),
         }
     }
 
@@ -351,48 +351,78 @@ impl StoreBuilder {
     /// The finished store and its exact-match maps; the deduplication state is dropped.
     pub(crate) fn finish(self) -> (Store, Maps) {
         let StoreBuilder {
-            mut values,
+            values,
             meta_of,
-            mut metas,
+            metas,
             hasher,
             tables,
             meta_ids,
             last_meta,
         } = self;
         drop((meta_ids, last_meta));
-        let [mut domains, mut urls, mut emails, mut digests, other] = tables;
+        let [domains, urls, emails, digests, other] = tables;
         drop(other);
-        values.text.shrink_to_fit();
-        values.ends.shrink_to_fit();
-        values.kinds.shrink_to_fit();
-        metas.shrink_to_fit();
-        for t in [&mut domains, &mut urls, &mut emails, &mut digests] {
-            t.fit();
-        }
-        let kinds = &values.kinds;
-        domains.map_values(|id| {
-            if kinds.get(id as usize).is_some_and(|&k| k & F_EXACT != 0) {
-                id | EXACT_FLAG
-            } else {
-                id
-            }
-        });
-        let meta_of = Arc::new(MetaIds::pack(meta_of, metas.len()));
-        let values = Arc::new(values);
-        let map = |t, form| ExactMap::new(hasher.clone(), t, Arc::clone(&values), form);
-        let maps = Maps {
-            domains: map(domains, KeyForm::Text),
-            urls: map(urls, KeyForm::Text),
-            emails: map(emails, KeyForm::Text),
-            digests: map(digests, KeyForm::Digest),
-        };
-        let store = Store {
+        assemble(
             values,
-            meta_of,
+            MetaIds::pack(&meta_of, metas.len()),
             metas,
-        };
-        (store, maps)
+            &hasher,
+            [domains, urls, emails, digests],
+        )
     }
+
+    /// As [`StoreBuilder::finish`], keeping the builder: copies only what the store and
+    /// maps hold (not the deduplication state).
+    pub(crate) fn snapshot(&self) -> (Store, Maps) {
+        let [d, u, e, g, _] = &self.tables;
+        assemble(
+            self.values.clone(),
+            MetaIds::pack(&self.meta_of, self.metas.len()),
+            self.metas.clone(),
+            &self.hasher,
+            [d.clone(), u.clone(), e.clone(), g.clone()],
+        )
+    }
+}
+
+/// A store and its maps from a builder's parts (tables: domains, URLs, emails, digests).
+fn assemble(
+    mut values: Values,
+    meta_of: MetaIds,
+    mut metas: Vec<Meta>,
+    hasher: &KeyHasher,
+    tables: [FlatTable; 4],
+) -> (Store, Maps) {
+    values.text.shrink_to_fit();
+    values.ends.shrink_to_fit();
+    values.kinds.shrink_to_fit();
+    metas.shrink_to_fit();
+    let [mut domains, mut urls, mut emails, mut digests] = tables;
+    for t in [&mut domains, &mut urls, &mut emails, &mut digests] {
+        t.fit();
+    }
+    let kinds = &values.kinds;
+    domains.map_values(|id| {
+        if kinds.get(id as usize).is_some_and(|&k| k & F_EXACT != 0) {
+            id | EXACT_FLAG
+        } else {
+            id
+        }
+    });
+    let values = Arc::new(values);
+    let map = |t, form| ExactMap::new(hasher.clone(), t, Arc::clone(&values), form);
+    let maps = Maps {
+        domains: map(domains, KeyForm::Text),
+        urls: map(urls, KeyForm::Text),
+        emails: map(emails, KeyForm::Text),
+        digests: map(digests, KeyForm::Digest),
+    };
+    let store = Store {
+        values,
+        meta_of: Arc::new(meta_of),
+        metas,
+    };
+    (store, maps)
 }
 
 #[cfg(test)]
@@ -401,12 +431,12 @@ mod tests {
 
     #[test]
     fn meta_ids_pack_to_the_narrowest_width() {
-        assert!(matches!(MetaIds::pack(vec![], 0), MetaIds::Same(0, 0)));
-        let same = MetaIds::pack(vec![3; 10], 4);
+        assert!(matches!(MetaIds::pack(&[], 0), MetaIds::Same(0, 0)));
+        let same = MetaIds::pack(&[3; 10], 4);
         assert!(matches!(same, MetaIds::Same(3, 10)));
         assert_eq!((same.get(9), same.get(10)), (Some(3), None));
         let few: Vec<u32> = (0..1000).map(|i| i % 256).collect();
-        let p = MetaIds::pack(few.clone(), 256);
+        let p = MetaIds::pack(&few, 256);
         assert!(matches!(p, MetaIds::U8(_)));
         assert_eq!(p.memory(), 1000);
         assert!(few
@@ -414,13 +444,13 @@ mod tests {
             .enumerate()
             .all(|(i, &m)| p.get(i as u32) == Some(m)));
         let more: Vec<u32> = (0..1000).map(|i| i * 60).collect();
-        let p = MetaIds::pack(more.clone(), 60_000);
+        let p = MetaIds::pack(&more, 60_000);
         assert!(matches!(p, MetaIds::U16(_)));
         assert!(more
             .iter()
             .enumerate()
             .all(|(i, &m)| p.get(i as u32) == Some(m)));
-        let p = MetaIds::pack(vec![0, 70_000], 70_001);
+        let p = MetaIds::pack(&[0, 70_000], 70_001);
         assert!(matches!(p, MetaIds::U32(_)));
         assert_eq!((p.get(1), p.get(2)), (Some(70_000), None));
     }
