@@ -107,7 +107,8 @@ struct Collection {
 impl Collection {
     fn add(&mut self, ind: Indicator, limits: &Limits) -> Result<IndicatorId, Error> {
         let (tag, bytes) = identity(&ind.value);
-        if let Some(id) = self.store.find(tag, &bytes) {
+        let (found, h) = self.store.find(tag, &bytes);
+        if let Some(id) = found {
             self.store.merge(id, &ind.meta, ind.exact);
             return Ok(IndicatorId(id));
         }
@@ -129,7 +130,7 @@ impl Collection {
             crate::indicator::check_regex(p, limits.regex_size_limit)?;
         }
         let exact = ind.exact && ind.kind() == Kind::Domain;
-        let id = self.store.push(tag, &bytes, ind.meta, exact);
+        let id = self.store.push(tag, &bytes, h, ind.meta, exact);
         if let Value::Ip { net, port } = ind.value {
             self.ips.push((net, port.unwrap_or(0), id));
         }

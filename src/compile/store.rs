@@ -295,13 +295,15 @@ impl StoreBuilder {
     }
 
     /// The id of an existing entry with this identity.
-    pub(crate) fn find(&self, tag: u8, bytes: &[u8]) -> Option<u32> {
+    /// Also returns the identity's hash, for [`StoreBuilder::push`].
+    pub(crate) fn find(&self, tag: u8, bytes: &[u8]) -> (Option<u32>, u64) {
         let v = &self.values;
         let t = table_of(tag);
         let h = key_hash(&self.hasher, t, tag, bytes);
-        self.tables[t].find(h, |e| {
+        let found = self.tables[t].find(h, |e| {
             (t != T_OTHER || v.kind_byte(e) & !F_EXACT == tag) && v.bytes(e) == bytes
-        })
+        });
+        (found, h)
     }
 
     /// Merges metadata into an existing entry.
@@ -329,7 +331,8 @@ impl StoreBuilder {
 
     /// Appends a new entry (the caller checked it is not present, that there are fewer than
     /// `u32::MAX - 1` entries and that the text stays within `u32` offsets).
-    pub(crate) fn push(&mut self, tag: u8, bytes: &[u8], meta: Meta, exact: bool) -> u32 {
+    /// `h` is the hash [`StoreBuilder::find`] returned for this identity.
+    pub(crate) fn push(&mut self, tag: u8, bytes: &[u8], h: u64, meta: Meta, exact: bool) -> u32 {
         let id = self.values.len() as u32;
         let m = self.intern(meta);
         let v = &mut self.values;
@@ -337,9 +340,7 @@ impl StoreBuilder {
         v.ends.push(v.text.len() as u32);
         v.kinds.push(tag | if exact { F_EXACT } else { 0 });
         self.meta_of.push(m);
-        let t = table_of(tag);
-        let h = key_hash(&self.hasher, t, tag, bytes);
-        self.tables[t].insert(h, id);
+        self.tables[table_of(tag)].insert(h, id);
         id
     }
 
@@ -461,18 +462,26 @@ mod tests {
         let hex = "d41d8cd98f00b204e9800998ecf8427e";
         let v = Value::parse(Kind::Md5, hex).unwrap();
         let (tag, bytes) = identity(&v);
-        let id = b.push(tag, &bytes, Meta::source("a"), false);
-        assert_eq!(b.find(tag, &bytes), Some(id));
+        let (none, h) = b.find(tag, &bytes);
+        assert_eq!(none, None);
+        let id = b.push(tag, &bytes, h, Meta::source("a"), false);
+        assert_eq!(b.find(tag, &bytes), (Some(id), h));
         let d = Value::parse(Kind::Domain, "Example.COM").unwrap();
         let (dtag, dbytes) = identity(&d);
-        let did = b.push(dtag, &dbytes, Meta::source("a"), true);
+        let did = b.push(
+            dtag,
+            &dbytes,
+            b.find(dtag, &dbytes).1,
+            Meta::source("a"),
+            true,
+        );
         // The same bytes as another kind are another entry.
         let lit = Value::Literal {
             bytes: b"example.com".to_vec(),
             nocase: false,
         };
         let (ltag, lbytes) = identity(&lit);
-        assert_eq!(b.find(ltag, &lbytes), None);
+        assert_eq!(b.find(ltag, &lbytes).0, None);
         let (store, maps) = b.finish();
         let Value::Hash { digest, .. } = v else {
             panic!("not a digest")

@@ -105,11 +105,12 @@ impl FlatTable {
         self.len += 1;
     }
 
-    /// Shrinks the table to a load factor of about 0.625 (a finished table: inserting more
-    /// still works, and grows it again).
+    /// Shrinks the table to a load factor of about 0.625 when that saves a quarter or more
+    /// (a finished table: inserting more still works, and grows it again). The new slots
+    /// are allocated before the old ones are freed, so small savings are not worth it.
     pub(crate) fn fit(&mut self) {
         let want = (self.len * 8).div_ceil(5).max(16);
-        if want < self.slots.len() {
+        if want.saturating_mul(4) <= self.slots.len() * 3 {
             self.resize(want);
         }
     }
@@ -165,11 +166,25 @@ mod tests {
             t.find(h.hash(b"absent"), |e| keys[e as usize] == "absent"),
             None
         );
-        // 5000 keys: grown to 8192 slots, fitted to 8000.
+        // 5000 keys: grown to 8192 slots; fitting to 8000 would save too little.
         assert_eq!(t.memory(), 8192 * 8);
         t.fit();
-        assert_eq!(t.memory(), 8000 * 8);
+        assert_eq!(t.memory(), 8192 * 8);
         assert!(all_found(&t));
+        // 3000 keys: grown to 8192 slots (load 0.37), fitted to 4800.
+        let mut t = FlatTable::default();
+        for (i, k) in keys.iter().enumerate().take(3000) {
+            t.insert(h.hash(k.as_bytes()), i as u32);
+        }
+        assert_eq!(t.memory(), 8192 * 8);
+        t.fit();
+        assert_eq!(t.memory(), 4800 * 8);
+        for (i, k) in keys.iter().enumerate().take(3000) {
+            assert_eq!(
+                t.find(h.hash(k.as_bytes()), |e| e == i as u32),
+                Some(i as u32)
+            );
+        }
         t.insert(h.hash(b"later"), 5000);
         assert_eq!(t.find(h.hash(b"later"), |e| e == 5000), Some(5000));
         // Every key with the same hash still resolves by the caller's equality check,
