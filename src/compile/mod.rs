@@ -701,6 +701,14 @@ impl Index {
         parts.push(("filter: digests", both(&|x| x.hash_filter.memory())));
         parts.push(("ip set", both(&|x| x.ip.memory())));
         parts.push(("validity windows", both(&|x| x.window.memory())));
+        parts.push((
+            "automata: literals",
+            both(&|x| x.literals.as_ref().map_or(0, |l| l.memory())),
+        ));
+        parts.push((
+            "automata: regexes",
+            both(&|x| x.regexes.as_ref().map_or(0, |r| r.memory())),
+        ));
     }
 
     fn memory(&self) -> usize {
@@ -714,5 +722,7 @@ impl Index {
             + self.emails.memory()
             + self.hashes.memory()
             + self.window.memory()
+            + self.literals.as_ref().map_or(0, |l| l.memory())
+            + self.regexes.as_ref().map_or(0, |r| r.memory())
     }
 }
