@@ -609,7 +609,12 @@ impl Database {
                 }
             }
         }
-        if f & C_COLON != 0 && (want_v4 || want_v6) {
+        // IPv6 needs two colons: single `:` runs (JSON, `key: value`) stop here.
+        if f & C_COLON != 0
+            && (want_v4 || want_v6)
+            && e - st >= 2
+            && (e - st > 64 || s.classes.bits(st, e, |b| b.colon).count_ones() >= 2)
+        {
             self.colon_run(line, st, e, s, now);
         }
     }
