@@ -8,7 +8,9 @@
 //! class. IPv6 (few indicators in practice) probes once per distinct length present.
 //! Entries point into one flat array of (indicator id, port).
 
+use super::v4cover::V4Cover;
 use std::collections::HashMap;
+use std::net::Ipv4Addr;
 
 type Map<K> = HashMap<K, (u32, u32), foldhash::fast::RandomState>;
 
@@ -116,6 +118,11 @@ impl V4Class {
 
 #[derive(Default)]
 pub(crate) struct IpSet {
+    /// Union of all IPv4 networks (any port): an address outside it has no indicator.
+    cover: V4Cover,
+    /// Union of the IPv4 networks of indicators without a port; `None` when that is all of
+    /// them (then `cover` answers).
+    cover_portless: Option<V4Cover>,
     v4: [V4Class; 4],
     v6_lens: Vec<u8>,
     v6: Map<(u128, u8)>,
@@ -131,7 +138,20 @@ impl IpSet {
             Net::V6(x, l) => (1u8, x, l),
         };
         nets.sort_by(|a, b| key(&a.0).cmp(&key(&b.0)).then(a.2.cmp(&b.2)));
+        let v4 = |portless: bool| {
+            nets.iter().filter_map(move |(n, port, _)| match *n {
+                Net::V4(a, l) if !portless || *port == 0 => Some((a, l)),
+                _ => None,
+            })
+        };
+        let cover = V4Cover::build(v4(false));
+        let cover_portless = nets
+            .iter()
+            .any(|(n, port, _)| matches!(n, Net::V4(..)) && *port != 0)
+            .then(|| V4Cover::build(v4(true)));
         let mut s = IpSet {
+            cover,
+            cover_portless,
             v4: [
                 V4Class::new(8),
                 V4Class::new(8),
@@ -192,6 +212,8 @@ impl IpSet {
 
     pub(crate) fn memory(&self) -> usize {
         self.v4.iter().map(V4Class::memory).sum::<usize>()
+            + self.cover.memory()
+            + self.cover_portless.as_ref().map_or(0, V4Cover::memory)
             + self.v6.capacity() * 33 * 8 / 7
             + self.entries.capacity() * 8
     }
@@ -200,9 +222,21 @@ impl IpSet {
     /// equal to `port`.
     #[inline]
     pub(crate) fn lookup_v4(&self, addr: u32, port: Option<u16>, mut f: impl FnMut(u32, bool)) {
+        if !self.cover.contains(addr) {
+            return;
+        }
         for class in &self.v4 {
             class.lookup(addr, &self.entries, port, &mut f);
         }
+    }
+
+    /// For each address, whether some IPv4 indicator without a port covers it, whatever its
+    /// validity window: `out[i]` for `addrs[i]`, as far as both slices go.
+    pub(crate) fn covers_v4_portless_batch(&self, addrs: &[Ipv4Addr], out: &mut [bool]) {
+        self.cover_portless
+            .as_ref()
+            .unwrap_or(&self.cover)
+            .contains_batch(addrs, out);
     }
 
     /// As [`IpSet::lookup_v4`] for IPv6.
