@@ -215,6 +215,11 @@ impl V4Cover {
         }
     }
 
+    /// Whether no network was given.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.top.is_none()
+    }
+
     /// Heap bytes.
     pub(crate) fn memory(&self) -> usize {
         self.top.as_ref().map_or(0, |t| t.len() * 8)
@@ -499,7 +504,8 @@ mod tests {
         assert!(!c.contains(v4("11.1.204.0")));
         check(&[(0, 0)], &[0, 77, u32::MAX]);
         check(&[], &[0, 77, u32::MAX]);
-        assert_eq!(V4Cover::build(std::iter::empty()).memory(), 0);
+        assert!(V4Cover::build(std::iter::empty()).is_empty());
+        assert!(!V4Cover::build([(0, 0)].into_iter()).is_empty());
     }
 
     #[test]
