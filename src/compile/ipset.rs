@@ -2,7 +2,8 @@
 //!
 //! IPv4: first a membership structure over the union of all networks ([`V4Cover`]): an
 //! address no network covers (most observed addresses) costs at most three reads and no
-//! hashing. Covered addresses then probe, by prefix length:
+//! hashing; it also tells "covered by a /0–/16" and "covered by a longer network" apart.
+//! Covered addresses then probe, by prefix length:
 //! - single addresses (/32, the bulk of every feed): an open-addressing table of `u32` keys
 //!   behind a bitmap of the /24 blocks that hold one; an address with one indicator and no
 //!   port stores the indicator inline (one cache line per lookup, nothing else);
@@ -91,6 +92,13 @@ impl V4Class {
         }
     }
 
+    /// Whether `addr`'s block has a network of this class.
+    #[inline]
+    fn gate_open(&self, addr: u32) -> bool {
+        gate_has(&self.gate, (addr >> self.shift) as usize)
+    }
+
+    /// Reports the networks of this class covering `addr` (call when the gate is open).
     #[inline]
     fn lookup(
         &self,
@@ -99,9 +107,6 @@ impl V4Class {
         port: Option<u16>,
         f: &mut impl FnMut(u32, bool),
     ) {
-        if self.lens.is_empty() || !gate_has(&self.gate, (addr >> self.shift) as usize) {
-            return;
-        }
         for &l in &self.lens {
             if let Some(&(start, n)) = self.map.get(&(mask4(addr, l), l)) {
                 emit(entries, start, n, port, f);
@@ -159,12 +164,9 @@ impl Hosts {
         h
     }
 
-    /// The value stored for `a`, if any.
+    /// The value stored for `a`, if any (call when the gate is open).
     #[inline]
     fn get(&self, a: u32) -> Option<u32> {
-        if !gate_has(&self.gate, (a >> 8) as usize) {
-            return None;
-        }
         let cap = self.slots.len();
         let mut i = slot_of(a, cap);
         // A vacant slot always exists (the table is at most 80% full), so this ends; the
@@ -338,30 +340,41 @@ impl IpSet {
     /// equal to `port`.
     #[inline]
     pub(crate) fn lookup_v4(&self, addr: u32, port: Option<u16>, mut f: impl FnMut(u32, bool)) {
-        if !self.cover.contains(addr) {
-            return;
-        }
-        match self.hosts.get(addr) {
-            Some(v) if v & GROUP == 0 => f(v, false),
-            Some(v) => {
-                if let Some(&(start, n)) = self.hosts.groups.get((v & !GROUP) as usize) {
+        if self.cover.contains_short(addr) {
+            let h = (addr >> 16) as usize;
+            if let (Some(&from), Some(&to)) = (self.short_at.get(h), self.short_at.get(h + 1)) {
+                for &(start, n) in self
+                    .short
+                    .get(from as usize..to as usize)
+                    .unwrap_or_default()
+                {
                     emit(&self.entries, start, n, port, &mut f);
                 }
             }
-            None => {}
         }
-        let h = (addr >> 16) as usize;
-        if let (Some(&from), Some(&to)) = (self.short_at.get(h), self.short_at.get(h + 1)) {
-            for &(start, n) in self
-                .short
-                .get(from as usize..to as usize)
-                .unwrap_or_default()
-            {
-                emit(&self.entries, start, n, port, &mut f);
+        if !self.cover.contains_long(addr) {
+            return;
+        }
+        // The gates first, all of them: independent reads whose cache misses overlap.
+        let host = gate_has(&self.hosts.gate, (addr >> 8) as usize);
+        let [c24, c17] = &self.v4;
+        let (open24, open17) = (c24.gate_open(addr), c17.gate_open(addr));
+        if host {
+            match self.hosts.get(addr) {
+                Some(v) if v & GROUP == 0 => f(v, false),
+                Some(v) => {
+                    if let Some(&(start, n)) = self.hosts.groups.get((v & !GROUP) as usize) {
+                        emit(&self.entries, start, n, port, &mut f);
+                    }
+                }
+                None => {}
             }
         }
-        for class in &self.v4 {
-            class.lookup(addr, &self.entries, port, &mut f);
+        if open24 {
+            c24.lookup(addr, &self.entries, port, &mut f);
+        }
+        if open17 {
+            c17.lookup(addr, &self.entries, port, &mut f);
         }
     }
 

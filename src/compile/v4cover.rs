@@ -2,16 +2,20 @@
 //! answered with at most three dependent memory reads and no hashing.
 //!
 //! Layout (a two-level DIR-16-8 with compressed leaves, in the spirit of poptrie):
-//! - `top`: one `u64` per /16 (512 KiB): empty, fully covered, or the index of a 64-byte
-//!   [`Line`] plus the rank of that line's first partial /24 block;
+//! - `short`: one bit per /16 covered by a network of length 16 or less (8 KiB);
+//! - `top`: one `u64` per /16 (512 KiB) for the longer networks: the index of a 64-byte
+//!   [`Line`] (a shared empty one when none is there) plus the rank of that line's first
+//!   partial /24 block;
 //! - `lines`: per /16 that holds longer prefixes, two 256-bit bitmaps over its /24 blocks:
 //!   blocks fully covered (by a /17–/24) and blocks partially covered (by a /25–/32);
 //! - `entries`: one `u32` per partial block, in address order (found by rank): up to three
 //!   covered last octets inline (the common case: a few /32s in a /24), or the index of a
 //!   256-bit bitmap in `maps`.
 //!
-//! Networks are normalized first (a network inside another is dropped), so the structure
-//! depends only on the covered address set. Memory: 512 KiB + 64 bytes per /16 holding
+//! The longer networks are normalized first (one inside another is dropped), but not
+//! against the short ones, so that [`V4Cover::contains_long`] can tell "only a short
+//! network covers this" apart (the exact tables then skip their per-/24 probes). Memory:
+//! 520 KiB + 64 bytes per /16 holding
 //! longer prefixes (at most 4 MiB) + 4 bytes per partial /24 block + 32 bytes per block with
 //! more than three covered addresses. No prefix length is slower than another.
 //!
@@ -21,11 +25,8 @@
 
 use std::net::Ipv4Addr;
 
-/// While building, the `top` entry of a /16 no network touches.
+/// While building, the `top` entry of a /16 no longer network touches.
 const EMPTY: u64 = u64::MAX;
-/// While building, the `top` entry of a /16 covered entirely (by a network of length 16 or
-/// less).
-const FULL: u64 = u64::MAX - 1;
 /// Leaf flag: the low 31 bits index `maps`; otherwise the leaf holds three last octets.
 const MAP: u32 = 1 << 31;
 /// Addresses per chunk in [`V4Cover::contains_batch`].
@@ -41,13 +42,19 @@ struct Line {
     part: [u64; 4],
 }
 
+/// Where the `short` bitmap starts in [`V4Cover::top`].
+const SHORT: usize = 1 << 16;
+/// The fixed-size part: indexed by the top bits of an address, it needs no bounds check.
+type Top = [u64; SHORT + (1 << 10)];
+
 /// See the module documentation.
 #[derive(Default)]
 pub(crate) struct V4Cover {
-    /// Per /16: bits 0..16 index of its line, 16..40 rank of the line's first partial
-    /// block, 40..64 the partial blocks in the line's words 0, 0..=1 and 0..=2. `None` for
-    /// an empty set. A fixed-size array: indexing it by the top 16 bits needs no check.
-    top: Option<Box<[u64; 1 << 16]>>,
+    /// `top[..SHORT]`, per /16: bits 0..16 index of its line, 16..40 rank of the line's
+    /// first partial block, 40..64 the partial blocks in the line's words 0, 0..=1 and
+    /// 0..=2. `top[SHORT..]`: one bit per /16 covered by a network of length 16 or less.
+    /// `None` for an empty set.
+    top: Option<Box<Top>>,
     lines: Vec<Line>,
     entries: Vec<u32>,
     maps: Vec<[u64; 4]>,
@@ -61,7 +68,7 @@ fn mask4(a: u32, len: u8) -> u32 {
     }
 }
 
-/// The structure while networks are added: `top` holds `EMPTY`, `FULL` or a line index.
+/// The structure while networks are added: `top` holds `EMPTY` or a line index.
 struct Build {
     top: Vec<u64>,
     lines: Vec<Line>,
@@ -109,7 +116,24 @@ impl V4Cover {
     /// The union of `nets` (address, prefix length; host bits are ignored, lengths above 32
     /// are read as 32).
     pub(crate) fn build(nets: impl Iterator<Item = (u32, u8)>) -> V4Cover {
-        let mut v: Vec<(u32, u8)> = nets.map(|(a, l)| (mask4(a, l), l.min(32))).collect();
+        let mut short = [0u64; 1 << 10];
+        let mut any = false;
+        let mut v: Vec<(u32, u8)> = Vec::new();
+        for (a, l) in nets {
+            any = true;
+            let (a, l) = (mask4(a, l), l.min(32));
+            if l <= 16 {
+                let first = (a >> 16) as usize;
+                for h in first..first + (1usize << (16 - l)) {
+                    short[h >> 6] |= 1 << (h & 63);
+                }
+            } else {
+                v.push((a, l));
+            }
+        }
+        if !any {
+            return V4Cover::default();
+        }
         // Sorted by start, shorter first: a network starting before the end of the last one
         // kept lies inside it (prefixes nest or are disjoint).
         v.sort_unstable();
@@ -122,9 +146,6 @@ impl V4Cover {
             }
             kept.push((a, l));
             end = u64::from(a) + (1u64 << (32 - u32::from(l)));
-        }
-        if kept.is_empty() {
-            return V4Cover::default();
         }
 
         let mut s = Build {
@@ -153,37 +174,23 @@ impl V4Cover {
             if let Some((b, bits)) = block.take() {
                 s.finish_block(b, bits);
             }
-            let hi = (a >> 16) as usize;
-            if l <= 16 {
-                for t in &mut s.top[hi..hi + (1usize << (16 - l))] {
-                    *t = FULL;
-                }
-            } else {
-                let line = s.line_of(hi);
-                let first = ((a >> 8) & 255) as usize;
-                for b in first..first + (1usize << (24 - l)) {
-                    line.full[b >> 6] |= 1 << (b & 63);
-                }
+            let line = s.line_of((a >> 16) as usize);
+            let first = ((a >> 8) & 255) as usize;
+            for b in first..first + (1usize << (24 - l)) {
+                line.full[b >> 6] |= 1 << (b & 63);
             }
         }
         if let Some((b, bits)) = block {
             s.finish_block(b, bits);
         }
 
-        // Final `top` entries. Empty and full /16s point to a shared all-empty or all-full
-        // line (created only if used, so that at most 65,536 lines exist), which makes every
-        // probe read a line and take no branch. Ranks: partial blocks are numbered in
-        // address order, which is the order their leaves were pushed.
-        let mut dummy = |full: u64| {
-            s.lines.push(Line {
-                full: [full; 4],
-                part: [0; 4],
-            });
+        // Final `top` entries. Empty /16s point to a shared empty line (created only if
+        // used, so that at most 65,536 lines exist), which makes every probe read a line and
+        // take no branch. Ranks: partial blocks are numbered in address order, which is the
+        // order their leaves were pushed.
+        let empty = if s.top.contains(&EMPTY) {
+            s.lines.push(Line::default());
             s.lines.len() as u64 - 1
-        };
-        let empty = if s.top.contains(&EMPTY) { dummy(0) } else { 0 };
-        let full = if s.top.contains(&FULL) {
-            dummy(u64::MAX)
         } else {
             0
         };
@@ -191,7 +198,6 @@ impl V4Cover {
         for t in &mut s.top {
             *t = match *t {
                 EMPTY => empty,
-                FULL => full,
                 i => {
                     let c = s.lines[i as usize].part.map(|w| u64::from(w.count_ones()));
                     let e = i
@@ -207,6 +213,7 @@ impl V4Cover {
         s.lines.shrink_to_fit();
         s.entries.shrink_to_fit();
         s.maps.shrink_to_fit();
+        s.top.extend_from_slice(&short);
         V4Cover {
             top: s.top.into_boxed_slice().try_into().ok(),
             lines: s.lines,
@@ -222,7 +229,7 @@ impl V4Cover {
 
     /// Heap bytes.
     pub(crate) fn memory(&self) -> usize {
-        self.top.as_ref().map_or(0, |t| t.len() * 8)
+        self.top.as_ref().map_or(0, |_| size_of::<Top>())
             + self.lines.capacity() * 64
             + self.entries.capacity() * 4
             + self.maps.capacity() * 32
@@ -266,12 +273,29 @@ impl V4Cover {
             .is_some_and(|m| m[(o >> 6) as usize] & (1 << (o & 63)) != 0)
     }
 
-    /// Whether some network covers `a`.
-    #[inline]
-    pub(crate) fn contains(&self, a: u32) -> bool {
+    /// Whether some network covers `a` (the batch is the way in; this is its reference).
+    #[cfg(test)]
+    fn contains(&self, a: u32) -> bool {
         let Some(top) = &self.top else {
             return false;
         };
+        short_has(top, a) || self.long(top, a)
+    }
+
+    /// Whether some network of length 16 or less covers `a`.
+    #[inline]
+    pub(crate) fn contains_short(&self, a: u32) -> bool {
+        self.top.as_ref().is_some_and(|top| short_has(top, a))
+    }
+
+    /// Whether some network longer than /16 covers `a`.
+    #[inline]
+    pub(crate) fn contains_long(&self, a: u32) -> bool {
+        self.top.as_ref().is_some_and(|top| self.long(top, a))
+    }
+
+    #[inline(always)]
+    fn long(&self, top: &Top, a: u32) -> bool {
         let (full, part, rank) = self.probe(a, top[(a >> 16) as usize]);
         full || part && self.leaf(a, rank)
     }
@@ -322,7 +346,7 @@ impl V4Cover {
             }
             for ((x, t), (o, r)) in xs.iter().zip(&tops).zip(o.iter_mut().zip(ranks.iter_mut())) {
                 let (full, part, rank) = self.probe(*x, *t);
-                *o = full;
+                *o = full | short_has(top, *x);
                 // Without branches: rank if a leaf is needed, else u32::MAX (and prefetch
                 // the first leaf, harmless).
                 let need = u32::from(part).wrapping_neg();
@@ -333,11 +357,17 @@ impl V4Cover {
             }
             for ((x, o), &r) in xs.iter().zip(o.iter_mut()).zip(&ranks) {
                 if r != u32::MAX {
-                    *o = self.leaf(*x, r);
+                    *o |= self.leaf(*x, r);
                 }
             }
         }
     }
+}
+
+/// Whether `a`'s /16 is covered by a short network.
+#[inline(always)]
+fn short_has(top: &Top, a: u32) -> bool {
+    (top[SHORT + (a >> 22) as usize] >> ((a >> 16) & 63)) & 1 != 0
 }
 
 /// Asks the CPU to start loading the cache line at `p` (no effect elsewhere).
