@@ -18,8 +18,12 @@
 //!   is an error (exit 2).
 //! - `--exact-domains`: domain indicators match the name only, not its subdomains.
 //! - `--threads N`: scanning threads (default: all cores). Output is the same for any N.
+//!   With 1 the main thread reads, scans and writes by itself (no hand-over between
+//!   threads); with more, each scanning thread reads its next block of lines itself (one
+//!   lock; the block ends at its last `\n`), scans it, and the main thread writes the
+//!   results in input order, filling in the line numbers.
 //! - `--now RFC3339`: the time used for the indicators' validity windows (default: the wall
-//!   clock, read once per batch of lines).
+//!   clock, read once per block of lines, 512 KiB).
 //! - `--poll-ms N`: how often the intel and allowlist files are checked for changes
 //!   (default 500; 0 disables hot reload).
 //! - Inputs: files (`.gz` decompressed) or `-` for stdin; default stdin.
@@ -29,13 +33,18 @@
 //!
 //! Output (stdout): one JSON object per sighting, in input order, with the fields
 //! `input`, `line` (1-based), `start`, `end` (byte offsets in the line), `observed` (lossy
-//! UTF-8), `type`, `indicator` (normalized), `sources`, `refs`. Summary on stderr; a
-//! progress line too when stderr is a terminal.
+//! UTF-8), `type`, `indicator` (normalized), `sources`, `refs`. Summary on stderr: the
+//! load report; lines, bytes, sightings, scan time and MB/s; then, on Linux, the process's
+//! CPU time during the scan with MB per CPU-second, and per scanning thread (mean) its time
+//! on a CPU, runnable but waiting for a CPU (taken by other load on the machine) and waiting
+//! for another scanning thread to finish reading. Those are figures that other load does not
+//! skew: on an idle machine the scan takes about "on a CPU" + "waiting to read". A progress
+//! line too when stderr is a terminal.
 //!
 //! Hot reload: when an intel or allowlist file changes (modification time or length, also
 //! files added to or removed from a directory) and stays unchanged for one more poll, the
 //! whole set is reloaded and compiled in the background and published without pausing the
-//! scan; each batch of lines is scanned with the database current when it starts. A reload
+//! scan; each block of lines is scanned with the database current when it starts. A reload
 //! that fails (unreadable file, unloadable feed) keeps the previous database and says why on
 //! stderr. Replace files atomically (write, then rename) to avoid loading a half-written one.
 //!
@@ -50,23 +59,27 @@ mod common;
 use common::IntelSource;
 use crossbeam_channel::{bounded, Receiver, Sender};
 use linerate::feed::Format;
-use linerate::{Scratch, SharedDatabase, Timestamp};
+use linerate::{Database, Scratch, SharedDatabase, Timestamp};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "usage: log_sensor --intel PATH [--intel PATH]... [--allow PATH]... \
 [--format NAME] [--exact-domains] [--threads N] [--now RFC3339] [--poll-ms N] [INPUT|-]...";
 
-/// A batch is cut once it holds this many bytes (and at least one whole line).
-const BATCH_BYTES: usize = 256 << 10;
-/// Bytes asked of the input per read.
-const READ_CHUNK: usize = 64 << 10;
+/// Bytes read per block: a block (the unit a scanning thread takes) ends at the last `\n`
+/// once it holds this many bytes. Small enough to stay in L2 between the read and the scan.
+const BLOCK_BYTES: usize = 512 << 10;
+/// Stdin is read as a pipe: a read that returns less than this (a pipe's default capacity)
+/// means nothing more is waiting, and the lines read so far are scanned at once.
+const PIPE_BYTES: usize = 64 << 10;
+/// Buffer of a `.gz` input's compressed side.
+const GZ_BUF: usize = 64 << 10;
 
 struct Args {
     sources: Vec<IntelSource>,
@@ -159,34 +172,6 @@ fn parse_args(argv: Vec<String>) -> Result<Option<Args>, String> {
     Ok(Some(a))
 }
 
-/// Lines read from one input: `data` holds them back to back, `lines` their ranges
-/// (`\n` and a `\r` before it excluded).
-#[derive(Default)]
-struct Batch {
-    seq: u64,
-    input: usize,
-    first_line: u64,
-    data: Vec<u8>,
-    lines: Vec<(usize, usize)>,
-}
-
-/// A scanned batch: its output bytes and counts.
-struct Done {
-    seq: u64,
-    out: Vec<u8>,
-    lines: u64,
-    bytes: u64,
-    sightings: u64,
-}
-
-/// Where the reader gets a recycled batch (or a new one).
-fn fresh(pool: &Receiver<Batch>) -> Batch {
-    let mut b = pool.try_recv().unwrap_or_default();
-    b.data.clear();
-    b.lines.clear();
-    b
-}
-
 fn open_input(name: &str) -> Result<Box<dyn Read + Send>, String> {
     if name == "-" {
         return Ok(Box::new(io::stdin()));
@@ -200,149 +185,349 @@ fn open_input(name: &str) -> Result<Box<dyn Read + Send>, String> {
     }
     if common::is_gz(path) {
         Ok(Box::new(flate2::read::MultiGzDecoder::new(
-            io::BufReader::with_capacity(READ_CHUNK, f),
+            io::BufReader::with_capacity(GZ_BUF, f),
         )))
     } else {
         Ok(Box::new(f))
     }
 }
 
-/// Reads every input in order and sends batches of whole lines. Returns whether every input
-/// was read to its end.
-fn reader(
-    inputs: Vec<(String, Box<dyn Read + Send>)>,
-    tx: Sender<Batch>,
-    pool: Receiver<Batch>,
-) -> bool {
-    let mut seq = 0u64;
-    let mut all_ok = true;
-    for (idx, (name, mut rd)) in inputs.into_iter().enumerate() {
-        // Stdin may be a slow pipe: its lines are sent as soon as a read comes back short.
-        // Files are cut into full batches only.
-        let live = name == "-";
-        let mut cur = fresh(&pool);
-        cur.input = idx;
-        cur.first_line = 1;
-        let mut line_start = 0usize;
-        let mut scanned = 0usize;
-        let mut next_line = 1u64;
-        loop {
-            let len = cur.data.len();
-            cur.data.resize(len + READ_CHUNK, 0);
-            let got = loop {
-                match rd.read(&mut cur.data[len..]) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    r => break r,
-                }
-            };
-            let n = match got {
-                Ok(n) => n,
-                Err(e) => {
-                    cur.data.truncate(len);
-                    let done = next_line - 1 + cur.lines.len() as u64;
-                    eprintln!("log_sensor: error reading {name} after line {done}: {e}");
-                    all_ok = false;
-                    break;
-                }
-            };
-            cur.data.truncate(len + n);
-            if n == 0 {
-                if line_start < cur.data.len() {
-                    cur.lines.push((line_start, cur.data.len()));
-                }
-                break;
-            }
-            for p in memchr::memchr_iter(b'\n', &cur.data[scanned..]) {
-                let nl = scanned + p;
-                let end = if nl > line_start && cur.data[nl - 1] == b'\r' {
-                    nl - 1
-                } else {
-                    nl
-                };
-                cur.lines.push((line_start, end));
-                line_start = nl + 1;
-            }
-            scanned = cur.data.len();
-            // Cut when full, or when the input has nothing more right now (a slow pipe):
-            // lines are then scanned as they arrive.
-            if !cur.lines.is_empty() && (cur.data.len() >= BATCH_BYTES || (live && n < READ_CHUNK))
-            {
-                let mut next = fresh(&pool);
-                next.data.extend_from_slice(&cur.data[line_start..]);
-                cur.data.truncate(line_start);
-                let count = cur.lines.len() as u64;
-                cur.seq = seq;
-                seq += 1;
-                next.input = idx;
-                next_line += count;
-                next.first_line = next_line;
-                if tx.send(cur).is_err() {
-                    return all_ok;
-                }
-                cur = next;
-                line_start = 0;
-                scanned = cur.data.len();
-            }
-        }
-        if !cur.lines.is_empty() {
-            cur.seq = seq;
-            seq += 1;
-            if tx.send(cur).is_err() {
-                return all_ok;
-            }
-        }
-    }
-    all_ok
+/// Where the scanning threads get their blocks: the inputs in order, read under a lock by
+/// whichever thread needs a block next.
+struct Reader {
+    inputs: std::vec::IntoIter<(String, Box<dyn Read + Send>)>,
+    /// The input being read: its index, its reader, and whether it is stdin.
+    cur: Option<(usize, Box<dyn Read + Send>, bool)>,
+    next_input: usize,
+    /// The start of an unfinished line, carried over to the next block.
+    carry: Vec<u8>,
+    seq: u64,
 }
 
-/// Scans batches with the current database and formats the sightings as JSON lines.
-fn worker(
-    shared: &SharedDatabase,
-    now: Option<Timestamp>,
-    inputs: &[String],
-    rx: Receiver<Batch>,
-    pool: Sender<Batch>,
-    out_pool: Receiver<Vec<u8>>,
-    tx: Sender<Done>,
-) {
-    let mut scratch = Scratch::new();
-    for batch in rx {
-        let db = shared.load();
-        let now = now.unwrap_or_else(common::wall_clock);
-        let mut out = out_pool.try_recv().unwrap_or_default();
-        out.clear();
-        let mut sightings = 0u64;
-        let input = &inputs[batch.input];
-        for (i, &(s, e)) in batch.lines.iter().enumerate() {
-            let line = batch.data.get(s..e).unwrap_or(&[]);
-            let line_no = batch.first_line + i as u64;
-            db.scan_line(line, &mut scratch, now, |h| {
-                sightings += 1;
-                out.extend_from_slice(b"{\"input\":");
-                common::json_str(&mut out, input);
-                let _ = write!(
-                    out,
-                    ",\"line\":{line_no},\"start\":{},\"end\":{},",
-                    h.span.start, h.span.end
-                );
-                let observed = line.get(h.span.start..h.span.end).unwrap_or(&[]);
-                common::json_sighting_tail(&mut out, observed, h, &db);
-                out.extend_from_slice(b"}\n");
-            });
-        }
-        drop(db);
-        let done = Done {
-            seq: batch.seq,
-            out,
-            lines: batch.lines.len() as u64,
-            bytes: batch.data.len() as u64,
-            sightings,
-        };
-        let _ = pool.try_send(batch);
-        if tx.send(done).is_err() {
-            return;
+/// A block read into a thread's buffer: `len` bytes of whole lines (the last line of an
+/// input may lack its `\n`), or a read error after them.
+struct Block {
+    seq: u64,
+    input: usize,
+    len: usize,
+    /// Read from stdin (flushed at once when scanning inline).
+    live: bool,
+    err: Option<io::Error>,
+}
+
+impl Reader {
+    fn new(inputs: Vec<(String, Box<dyn Read + Send>)>) -> Reader {
+        Reader {
+            inputs: inputs.into_iter(),
+            cur: None,
+            next_input: 0,
+            carry: Vec::new(),
+            seq: 0,
         }
     }
+
+    /// Reads the next block into `buf` (whose length is kept, zeroed once, so that it is
+    /// not cleared for every read). `None` once every input is read.
+    ///
+    /// A block ends at the last `\n` read once it holds `BLOCK_BYTES` (what follows is
+    /// carried over); a line longer than that grows the buffer. Stdin may be a slow pipe:
+    /// its lines are cut as soon as a read comes back short (below `PIPE_BYTES`). The last
+    /// block of an input ends at its end, with or without `\n`. After a read error the
+    /// block holds the whole lines read before it, and the input is done.
+    fn next_block(&mut self, buf: &mut Vec<u8>) -> Option<Block> {
+        loop {
+            let Some((input, mut rd, live)) = self.cur.take() else {
+                let (name, rd) = self.inputs.next()?;
+                self.cur = Some((self.next_input, rd, name == "-"));
+                self.next_input += 1;
+                self.carry.clear();
+                continue;
+            };
+            let mut len = self.carry.len();
+            if buf.len() < len.saturating_add(BLOCK_BYTES) {
+                buf.resize(len.saturating_add(BLOCK_BYTES), 0);
+            }
+            buf.get_mut(..len)?.copy_from_slice(&self.carry);
+            self.carry.clear();
+            let seq = self.seq;
+            let block = |len: usize, err: Option<io::Error>| Block {
+                seq,
+                input,
+                len,
+                live,
+                err,
+            };
+            // The carry holds no `\n`.
+            let mut last_nl: Option<usize> = None;
+            loop {
+                // Fill to BLOCK_BYTES, or BLOCK_BYTES more when a line is longer than that.
+                let want_end = if len < BLOCK_BYTES {
+                    BLOCK_BYTES
+                } else {
+                    len.saturating_add(BLOCK_BYTES)
+                };
+                if buf.len() < want_end {
+                    buf.resize(want_end, 0);
+                }
+                let space = buf.get_mut(len..want_end)?;
+                let asked = space.len();
+                let n = match rd.read(space) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        // The input is done; the partial line after the last `\n` is lost.
+                        self.seq += 1;
+                        return Some(block(last_nl.map_or(0, |p| p + 1), Some(e)));
+                    }
+                    Ok(n) => n.min(asked),
+                };
+                if n == 0 {
+                    if len == 0 {
+                        break; // next input
+                    }
+                    self.seq += 1;
+                    return Some(block(len, None));
+                }
+                if let Some(p) = memchr::memrchr(b'\n', buf.get(len..len + n)?) {
+                    last_nl = Some(len + p);
+                }
+                len += n;
+                if let Some(p) = last_nl {
+                    if len >= want_end || (live && n < asked.min(PIPE_BYTES)) {
+                        self.carry.extend_from_slice(buf.get(p + 1..len)?);
+                        self.cur = Some((input, rd, live));
+                        self.seq += 1;
+                        return Some(block(p + 1, None));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What scanning a block produced. The line numbers are left out of `out` (a block does
+/// not know how many lines came before it): `marks` holds, for each sighting, where in
+/// `out` its number goes and the line's index in the block.
+#[derive(Default)]
+struct Scanned {
+    out: Vec<u8>,
+    marks: Vec<(usize, u64)>,
+    lines: u64,
+    sightings: u64,
+}
+
+/// Scans the lines of `data` (split at `\n`, a `\r` before it dropped; a last line without
+/// `\n` included) and formats the sightings as JSON lines into `s`.
+fn scan_block(
+    db: &Database,
+    scratch: &mut Scratch,
+    now: Timestamp,
+    input_json: &[u8],
+    data: &[u8],
+    s: &mut Scanned,
+) {
+    s.out.clear();
+    s.marks.clear();
+    s.sightings = 0;
+    let mut idx = 0u64;
+    let mut scan = |line: &[u8], idx: u64, s: &mut Scanned| {
+        db.scan_line(line, scratch, now, |h| {
+            s.sightings += 1;
+            s.out.extend_from_slice(input_json);
+            s.marks.push((s.out.len(), idx));
+            s.out.extend_from_slice(b",\"start\":");
+            common::push_u64(&mut s.out, h.span.start as u64);
+            s.out.extend_from_slice(b",\"end\":");
+            common::push_u64(&mut s.out, h.span.end as u64);
+            s.out.push(b',');
+            let observed = line.get(h.span.start..h.span.end).unwrap_or(&[]);
+            common::json_sighting_tail(&mut s.out, observed, h, db);
+            s.out.extend_from_slice(b"}\n");
+        });
+    };
+    let mut start = 0usize;
+    for nl in memchr::memchr_iter(b'\n', data) {
+        let end = if nl > start && data.get(nl - 1) == Some(&b'\r') {
+            nl - 1
+        } else {
+            nl
+        };
+        scan(data.get(start..end).unwrap_or(&[]), idx, s);
+        idx += 1;
+        start = nl + 1;
+    }
+    if start < data.len() {
+        scan(data.get(start..).unwrap_or(&[]), idx, s);
+        idx += 1;
+    }
+    s.lines = idx;
+}
+
+/// `{"input":NAME,"line":` for each input.
+fn input_prefixes(inputs: &[String]) -> Vec<Vec<u8>> {
+    inputs
+        .iter()
+        .map(|name| {
+            let mut v = b"{\"input\":".to_vec();
+            common::json_str(&mut v, name);
+            v.extend_from_slice(b",\"line\":");
+            v
+        })
+        .collect()
+}
+
+/// A scanned block on its way to the writer.
+struct Done {
+    seq: u64,
+    input: usize,
+    bytes: u64,
+    err: Option<io::Error>,
+    scanned: Scanned,
+}
+
+/// Writes the scanned blocks in order, numbering the lines, and keeps the counts.
+struct Writer<'a, W: Write> {
+    w: W,
+    names: &'a [String],
+    /// The input of the last block written and its lines so far.
+    input: Option<usize>,
+    line_base: u64,
+    lines: u64,
+    bytes: u64,
+    sightings: u64,
+    all_read: bool,
+}
+
+impl<W: Write> Writer<'_, W> {
+    fn write(
+        &mut self,
+        input: usize,
+        bytes: u64,
+        s: &Scanned,
+        err: Option<io::Error>,
+    ) -> io::Result<()> {
+        if self.input != Some(input) {
+            self.input = Some(input);
+            self.line_base = 0;
+        }
+        let mut prev = 0usize;
+        let mut num = Vec::with_capacity(20);
+        for &(pos, idx) in &s.marks {
+            self.w.write_all(s.out.get(prev..pos).unwrap_or(&[]))?;
+            num.clear();
+            common::push_u64(&mut num, self.line_base + idx + 1);
+            self.w.write_all(&num)?;
+            prev = pos;
+        }
+        self.w.write_all(s.out.get(prev..).unwrap_or(&[]))?;
+        self.line_base += s.lines;
+        self.lines += s.lines;
+        self.bytes += bytes;
+        self.sightings += s.sightings;
+        if let Some(e) = err {
+            let name = self.names.get(input).map_or("?", |n| n.as_str());
+            eprintln!(
+                "log_sensor: error reading {name} after line {}: {e}",
+                self.line_base
+            );
+            self.all_read = false;
+        }
+        Ok(())
+    }
+}
+
+/// What every scanning thread needs.
+#[derive(Clone)]
+struct Scan {
+    shared: Arc<SharedDatabase>,
+    now: Option<Timestamp>,
+    /// Per input, the start of its JSON lines (`input_prefixes`).
+    prefixes: Arc<Vec<Vec<u8>>>,
+}
+
+impl Scan {
+    fn block(&self, scratch: &mut Scratch, data: &[u8], input: usize, s: &mut Scanned) {
+        let db = self.shared.load();
+        let now = self.now.unwrap_or_else(common::wall_clock);
+        let prefix = self.prefixes.get(input).map_or(&[][..], |p| &p[..]);
+        scan_block(&db, scratch, now, prefix, data, s);
+    }
+}
+
+/// A scanning thread: takes the next block from `reader`, scans it, sends it to the writer.
+/// Returns where its time went.
+fn worker(
+    scan: &Scan,
+    reader: &Mutex<Reader>,
+    out_pool: Receiver<Scanned>,
+    tx: Sender<Done>,
+) -> ThreadTimes {
+    let mut scratch = Scratch::new();
+    let mut buf = Vec::new();
+    let mut lock_wait = Duration::ZERO;
+    loop {
+        let asked = Instant::now();
+        let block = match reader.lock() {
+            Ok(mut r) => {
+                lock_wait += asked.elapsed();
+                r.next_block(&mut buf)
+            }
+            Err(_) => None, // another thread panicked while reading
+        };
+        let Some(b) = block else { break };
+        let mut s = out_pool.try_recv().unwrap_or_default();
+        scan.block(
+            &mut scratch,
+            buf.get(..b.len).unwrap_or(&[]),
+            b.input,
+            &mut s,
+        );
+        let done = Done {
+            seq: b.seq,
+            input: b.input,
+            bytes: b.len as u64,
+            err: b.err,
+            scanned: s,
+        };
+        if tx.send(done).is_err() {
+            break;
+        }
+    }
+    ThreadTimes {
+        sched: sched_times(),
+        lock_wait: lock_wait.as_secs_f64(),
+    }
+}
+
+/// Where a scanning thread's time went.
+#[derive(Clone, Copy, Default)]
+struct ThreadTimes {
+    /// Seconds on a CPU, and runnable but waiting for a CPU (taken by other threads or
+    /// processes), since the thread started (`None`: not known on this system).
+    sched: Option<(f64, f64)>,
+    /// Seconds waiting for another scanning thread to finish reading.
+    lock_wait: f64,
+}
+
+/// The calling thread's seconds on a CPU and runnable but waiting for one, from
+/// `/proc/thread-self/schedstat` (Linux); `None` elsewhere.
+fn sched_times() -> Option<(f64, f64)> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let mut f = s.split_whitespace();
+    let run: f64 = f.next()?.parse().ok()?;
+    let wait: f64 = f.next()?.parse().ok()?;
+    Some((run / 1e9, wait / 1e9))
+}
+
+/// User and system CPU seconds used by this process so far, from `/proc/self/stat` (Linux;
+/// 10 ms resolution, `USER_HZ` = 100); `None` elsewhere.
+fn cpu_times() -> Option<(f64, f64)> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let rest = stat.get(stat.rfind(')')? + 1..)?;
+    let mut f = rest.split_whitespace().skip(11); // from field 3: utime is field 14
+    let user: f64 = f.next()?.parse().ok()?;
+    let sys: f64 = f.next()?.parse().ok()?;
+    Some((user / 100.0, sys / 100.0))
 }
 
 /// Polls the sources and publishes a new database when they changed and then stayed still
@@ -358,6 +543,8 @@ fn reloader(
     let mut prev = loaded.clone();
     loop {
         thread::sleep(poll);
+        // Free here what the scanning threads let go of last after a reload.
+        SharedDatabase::reclaim();
         let fp = common::fingerprint(&sources);
         if fp != loaded && fp == prev {
             let t = Instant::now();
@@ -432,106 +619,183 @@ fn main() -> ExitCode {
     }
 
     let scan_start = Instant::now();
+    let cpu_start = cpu_times();
     let threads = args.threads;
-    let (batch_tx, batch_rx) = bounded::<Batch>(threads * 2);
-    let (pool_tx, pool_rx) = bounded::<Batch>(threads * 4 + 4);
-    let (done_tx, done_rx) = bounded::<Done>(threads * 4);
-    let (out_pool_tx, out_pool_rx) = bounded::<Vec<u8>>(threads * 4 + 4);
-    let inputs: Arc<Vec<String>> = Arc::new(args.inputs.clone());
-
-    let reader_h = thread::spawn(move || reader(opened, batch_tx, pool_rx));
-    let mut workers = Vec::new();
-    for _ in 0..threads {
-        let (sh, inp, rx, pool, outp, tx) = (
-            Arc::clone(&shared),
-            Arc::clone(&inputs),
-            batch_rx.clone(),
-            pool_tx.clone(),
-            out_pool_rx.clone(),
-            done_tx.clone(),
-        );
-        let now = args.now;
-        workers.push(thread::spawn(move || {
-            worker(&sh, now, &inp, rx, pool, outp, tx)
-        }));
-    }
-    drop((batch_rx, pool_tx, out_pool_rx, done_tx));
-
-    // Write in input order.
+    let scan = Scan {
+        shared,
+        now: args.now,
+        prefixes: Arc::new(input_prefixes(&args.inputs)),
+    };
+    let reader = Arc::new(Mutex::new(Reader::new(opened)));
     let progress = io::stderr().is_terminal();
     let mut last_progress = Instant::now();
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(256 << 10, stdout.lock());
-    let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
-    let mut next = 0u64;
-    let (mut lines, mut bytes, mut sightings) = (0u64, 0u64, 0u64);
-    let mut write_err: Option<io::Error> = None;
-    while let Ok(d) = done_rx.recv() {
-        pending.insert(d.seq, d);
-        while let Some(d) = pending.remove(&next) {
-            next += 1;
-            lines += d.lines;
-            bytes += d.bytes;
-            sightings += d.sightings;
-            if write_err.is_none() {
-                if let Err(e) = out.write_all(&d.out) {
-                    write_err = Some(e);
-                }
-            }
-            let _ = out_pool_tx.try_send(d.out);
-        }
-        if write_err.is_some() {
-            break; // dropping done_rx stops the workers, then the reader
-        }
-        if done_rx.is_empty() {
-            if let Err(e) = out.flush() {
-                write_err = Some(e);
-                break;
-            }
-        }
+    let mut show_progress = |w: &Writer<_>| {
         if progress && last_progress.elapsed() >= Duration::from_secs(1) {
             last_progress = Instant::now();
             let secs = scan_start.elapsed().as_secs_f64();
             eprint!(
-                "\rlog_sensor: {lines} lines, {:.1} MB, {sightings} sightings, {:.1} MB/s   ",
-                bytes as f64 / 1e6,
-                human_rate(bytes, secs)
+                "\rlog_sensor: {} lines, {:.1} MB, {} sightings, {:.1} MB/s   ",
+                w.lines,
+                w.bytes as f64 / 1e6,
+                w.sightings,
+                human_rate(w.bytes, secs)
             );
+        }
+    };
+    let stdout = io::stdout();
+    let mut w = Writer {
+        w: io::BufWriter::with_capacity(256 << 10, stdout.lock()),
+        names: &args.inputs,
+        input: None,
+        line_base: 0,
+        lines: 0,
+        bytes: 0,
+        sightings: 0,
+        all_read: true,
+    };
+    let mut write_err: Option<io::Error> = None;
+    // Whether every block was scanned and written.
+    let mut complete = true;
+    let mut times: Vec<ThreadTimes> = Vec::new();
+    if threads == 1 {
+        // One thread reads, scans and writes: no hand-over at all.
+        let sched_start = sched_times();
+        let mut scratch = Scratch::new();
+        let mut buf = Vec::new();
+        let mut s = Scanned::default();
+        loop {
+            let block = match reader.lock() {
+                Ok(mut r) => r.next_block(&mut buf),
+                Err(_) => None,
+            };
+            let Some(b) = block else { break };
+            scan.block(
+                &mut scratch,
+                buf.get(..b.len).unwrap_or(&[]),
+                b.input,
+                &mut s,
+            );
+            let mut r = w.write(b.input, b.len as u64, &s, b.err);
+            if b.live && r.is_ok() {
+                r = w.w.flush();
+            }
+            if let Err(e) = r {
+                write_err = Some(e);
+                break;
+            }
+            show_progress(&w);
+        }
+        times.push(ThreadTimes {
+            sched: sched_start
+                .zip(sched_times())
+                .map(|((r0, q0), (r1, q1))| (r1 - r0, q1 - q0)),
+            lock_wait: 0.0,
+        });
+    } else {
+        let (done_tx, done_rx) = bounded::<Done>(threads * 4);
+        let (pool_tx, pool_rx) = bounded::<Scanned>(threads * 4 + 4);
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (scan, reader, pool, tx) = (
+                    scan.clone(),
+                    Arc::clone(&reader),
+                    pool_rx.clone(),
+                    done_tx.clone(),
+                );
+                thread::spawn(move || worker(&scan, &reader, pool, tx))
+            })
+            .collect();
+        drop((done_tx, pool_rx));
+        // Write in input order.
+        let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
+        let mut next = 0u64;
+        while let Ok(d) = done_rx.recv() {
+            pending.insert(d.seq, d);
+            while let Some(d) = pending.remove(&next) {
+                next += 1;
+                if let Err(e) = w.write(d.input, d.bytes, &d.scanned, d.err) {
+                    write_err = Some(e);
+                    break;
+                }
+                let _ = pool_tx.try_send(d.scanned);
+            }
+            if write_err.is_some() {
+                break; // dropping done_rx stops the workers
+            }
+            if done_rx.is_empty() {
+                if let Err(e) = w.w.flush() {
+                    write_err = Some(e);
+                    break;
+                }
+            }
+            show_progress(&w);
+        }
+        drop(done_rx);
+        if write_err.is_none() {
+            for h in workers {
+                match h.join() {
+                    Ok(t) => times.push(t),
+                    Err(_) => complete = false,
+                }
+            }
+            complete &= pending.is_empty();
         }
     }
     if write_err.is_none() {
-        if let Err(e) = out.flush() {
+        if let Err(e) = w.w.flush() {
             write_err = Some(e);
         }
     }
-    drop(done_rx);
     if let Some(e) = write_err {
-        // Stop at once: the reader may be blocked on a slow stdin, so nothing is joined.
+        // Stop at once: a scanning thread may be blocked on a slow stdin, so nothing is
+        // joined.
         if e.kind() != io::ErrorKind::BrokenPipe {
             eprintln!("log_sensor: cannot write output: {e}");
         }
         return ExitCode::from(1);
     }
-    let mut workers_ok = true;
-    for w in workers {
-        workers_ok &= w.join().is_ok();
-    }
-    let read_ok = reader_h.join().unwrap_or(false);
     let secs = scan_start.elapsed().as_secs_f64();
+    let cpu = cpu_start.zip(cpu_times());
     if progress {
         eprint!("\r\x1b[K");
     }
+    let (lines, bytes, sightings) = (w.lines, w.bytes, w.sightings);
     eprintln!(
         "log_sensor: intel loaded in {load_secs:.3} s:\n{load_text}\n\
          log_sensor: {lines} lines, {bytes} bytes, {sightings} sightings in {secs:.3} s \
          ({:.1} MB/s, {threads} threads)",
         human_rate(bytes, secs)
     );
-    if !workers_ok || !pending.is_empty() {
+    if let Some(((u0, s0), (u1, s1))) = cpu {
+        let (user, sys) = ((u1 - u0).max(0.0), (s1 - s0).max(0.0));
+        eprintln!(
+            "log_sensor: scan CPU time {:.2} s ({user:.2} s user, {sys:.2} s sys): \
+             {:.1} MB per CPU-second",
+            user + sys,
+            human_rate(bytes, user + sys)
+        );
+    }
+    let known: Vec<(f64, f64, f64)> = times
+        .iter()
+        .filter_map(|t| t.sched.map(|(run, runq)| (run, runq, t.lock_wait)))
+        .collect();
+    if !known.is_empty() && known.len() == times.len() {
+        let n = known.len() as f64;
+        let mean = |f: fn(&(f64, f64, f64)) -> f64| known.iter().map(f).sum::<f64>() / n;
+        eprintln!(
+            "log_sensor: per scanning thread (mean of {}): {:.3} s on a CPU, {:.3} s waiting \
+             for a CPU (other load), {:.3} s waiting to read",
+            known.len(),
+            mean(|t| t.0),
+            mean(|t| t.1),
+            mean(|t| t.2)
+        );
+    }
+    if !complete {
         eprintln!("log_sensor: a scanning thread failed; the output is incomplete");
         return ExitCode::from(1);
     }
-    if read_ok {
+    if w.all_read {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -119,3 +119,38 @@ fn case_table() {
         failures.join("\n")
     );
 }
+
+/// The scanner works on 64-byte blocks of class bits: every case, shifted by 0 to 140
+/// bytes of leading spaces (and followed by trailing spaces), must give the oracle's
+/// answer on the shifted line, so that tokens straddling block boundaries are covered.
+#[test]
+fn case_table_at_every_block_offset() {
+    let cases = oracle::cases::load();
+    let mut scratch = Scratch::new();
+    let mut failures = Vec::new();
+    for case in &cases {
+        let (inds, allow) = case.lists();
+        let now = case.now();
+        let o = Oracle::new(&inds, &allow);
+        let db = build_db(&inds, &allow);
+        let db_inds: Vec<Indicator> = db.iter().map(|r| r.to_indicator()).collect();
+        for pad in (0..=70).chain([100, 127, 128, 129, 140]) {
+            let mut line = vec![b' '; pad];
+            line.extend_from_slice(&case.line());
+            line.extend(std::iter::repeat_n(b' ', pad % 7));
+            let want = as_rows(&o.scan(&line, now), o.indicators());
+            let got = as_rows(&scanner_hits(&db, &mut scratch, &line, now), &db_inds);
+            if got != want {
+                failures.push(format!(
+                    "[{}] pad {pad}: scanner {got:?}, oracle {want:?}",
+                    case.name
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}",
+        failures[..failures.len().min(10)].join("\n")
+    );
+}

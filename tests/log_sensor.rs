@@ -12,6 +12,8 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+#[path = "../examples/common/mod.rs"]
+mod common;
 #[path = "support/log_sensor_bin.rs"]
 mod log_sensor_bin;
 use log_sensor_bin::{readme_args, root, sensor};
@@ -617,4 +619,89 @@ fn demo_feeds_in_every_format_and_now() {
     assert!(old.iter().any(|o| o["indicator"] == "old-sinkhole.net"));
     assert!(!old.iter().any(|o| o["indicator"] == "stix-only-phish.com"));
     assert!(old.iter().any(|o| o["indicator"] == "evil-updates.com"));
+}
+
+/// The summary on stderr: scripts parse its counts line, and (Linux) the CPU-time line.
+#[test]
+fn summary_lines() {
+    let log = std::fs::read(root().join("demo/logs/sample.log")).unwrap();
+    let golden = std::fs::read_to_string(root().join("demo/expected.jsonl")).unwrap();
+    for threads in ["1", "2"] {
+        let mut args = DEMO.to_vec();
+        args.extend(["--threads", threads, "--poll-ms", "0", "-"]);
+        let o = run(&args, Some(&log));
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let err = stderr(&o);
+        let counts = err
+            .lines()
+            .find(|l| l.contains(" sightings in "))
+            .unwrap_or_else(|| panic!("no counts line: {err}"));
+        let want_start = format!(
+            "log_sensor: {} lines, {} bytes, {} sightings in ",
+            log.iter().filter(|&&b| b == b'\n').count(),
+            log.len(),
+            golden.lines().count()
+        );
+        assert!(
+            counts.starts_with(&want_start),
+            "{counts:?} vs {want_start:?}"
+        );
+        assert!(
+            counts.ends_with(&format!(" MB/s, {threads} threads)")),
+            "{counts:?}"
+        );
+        if cfg!(target_os = "linux") {
+            let cpu = err
+                .lines()
+                .find(|l| l.starts_with("log_sensor: scan CPU time "))
+                .unwrap_or_else(|| panic!("no CPU line: {err}"));
+            assert!(
+                cpu.contains(" s user, ") && cpu.ends_with(" MB per CPU-second"),
+                "{cpu:?}"
+            );
+            let per = err
+                .lines()
+                .find(|l| l.starts_with("log_sensor: per scanning thread (mean of "))
+                .unwrap_or_else(|| panic!("no per-thread line: {err}"));
+            assert!(
+                per.starts_with(&format!(
+                    "log_sensor: per scanning thread (mean of {threads}): "
+                )) && per.ends_with(" s waiting to read"),
+                "{per:?}"
+            );
+        }
+    }
+}
+
+/// The sensors' JSON helpers write what serde_json writes.
+#[test]
+fn json_helpers_match_serde_json() {
+    let mut cases: Vec<String> = (0u32..0x80)
+        .chain([0xa0, 0xe9, 0x2028, 0xfeff, 0x1f600])
+        .filter_map(char::from_u32)
+        .map(|c| format!("a{c}b"))
+        .collect();
+    cases.extend(
+        [
+            "",
+            "evil.com",
+            "\"q\"",
+            "back\\slash",
+            "tab\tnl\n",
+            "\u{7f}del",
+            "caf\u{e9}",
+            "</script>",
+        ]
+        .map(String::from),
+    );
+    for c in &cases {
+        let mut out = b"x".to_vec();
+        common::json_str(&mut out, c);
+        assert_eq!(out[1..], serde_json::to_vec(c).unwrap()[..], "{c:?}");
+    }
+    for n in [0u64, 7, 10, 99, 100, 12345, u32::MAX as u64, u64::MAX] {
+        let mut out = Vec::new();
+        common::push_u64(&mut out, n);
+        assert_eq!(out, n.to_string().into_bytes());
+    }
 }

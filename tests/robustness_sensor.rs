@@ -244,3 +244,72 @@ fn gz_inputs_and_a_truncated_gz() {
     let after: BTreeSet<_> = got.iter().filter(|r| r.0 == "after.log").cloned().collect();
     assert_eq!(after, ok.expected("after.log"));
 }
+
+/// About 1.5 MB of short lines of varying length (CRLF and empty lines mixed in): the
+/// sensor's blocks (512 KiB) end at many different places in a line, a line is never split
+/// or joined at a block boundary, and the line numbers keep counting across blocks.
+fn many_short_lines() -> Log {
+    let mut log = Log::new();
+    let mut i = 0usize;
+    while log.bytes.len() < 1_500_000 {
+        log.text(&vec![b'a'; (i * 37) % 90]).marker();
+        if i % 3 == 0 {
+            log.text(b"\r").marker(); // a lone \r inside a line is kept
+        }
+        log.end(if i % 5 == 0 { b"\r\n" } else { b"\n" });
+        if i % 11 == 0 {
+            log.end(b"\n");
+        }
+        i += 1;
+    }
+    log
+}
+
+#[test]
+fn block_boundaries_in_files_and_on_stdin() {
+    let dir = tempdir("blocks");
+    let mut log = many_short_lines();
+    let bytes = log.finish();
+    std::fs::write(dir.join("short.log"), &bytes).unwrap();
+    let want = log.expected("short.log");
+    for threads in ["1", "2", "3"] {
+        let o = run(&dir, &["--threads", threads, "short.log"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(sightings(&o), want, "{threads} threads");
+    }
+
+    // Stdin written in odd-sized pieces: the sensor cuts a block at each short read.
+    let want = log.expected("-");
+    for threads in ["1", "2"] {
+        let intel = dir.join("intel.txt");
+        let mut child = Command::new(sensor())
+            .arg("--intel")
+            .arg(&intel)
+            .args(["--now", "2024-01-01T00:00:00Z", "--poll-ms", "0"])
+            .args(["--threads", threads, "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run log_sensor");
+        let mut stdin = child.stdin.take().unwrap();
+        let input = bytes.clone();
+        let feeder = std::thread::spawn(move || {
+            let mut at = 0usize;
+            let mut k = 0usize;
+            while at < input.len() {
+                let n = [1usize, 7, 4096, 100_000, 333, 65_537][k % 6].min(input.len() - at);
+                stdin.write_all(&input[at..at + n]).unwrap();
+                at += n;
+                k += 1;
+                if k % 50 == 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+            }
+        });
+        let o = child.wait_with_output().unwrap();
+        feeder.join().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(sightings(&o), want, "stdin, {threads} threads");
+    }
+}

@@ -174,10 +174,34 @@ pub fn wall_clock() -> Timestamp {
     Timestamp(secs)
 }
 
-/// Appends `s` as a JSON string.
+/// Appends `s` as a JSON string (exactly as `serde_json` writes it).
 pub fn json_str(out: &mut Vec<u8>, s: &str) {
+    // serde_json escapes `"`, `\` and control characters and copies everything else: a
+    // string without those is copied as is.
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
     // Writing to a Vec cannot fail, and a &str always serializes.
     let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// Appends `n` in decimal.
+pub fn push_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 /// Appends `"key":` followed by `s` as a JSON string.

@@ -15,15 +15,48 @@ use regex_automata::Input;
 pub(crate) struct Literals {
     exact: Option<(AhoCorasick, Vec<u32>)>,
     nocase: Option<(AhoCorasick, Vec<u32>)>,
-    gate: Vec<AhoCorasick>,
+    gate: Vec<Gate>,
+}
+
+/// A yes/no pre-check "does any of these (at most 64) literals occur?". Case-sensitive
+/// groups use aho-corasick's packed (Teddy) searcher directly: measured 2–8x faster per
+/// line than asking an `AhoCorasick` automaton with the same prefilter, which re-enters the
+/// automaton at every candidate. Case-insensitive groups keep the automaton.
+enum Gate {
+    Packed(aho_corasick::packed::Searcher),
+    Ac(AhoCorasick),
+}
+
+impl Gate {
+    fn build(group: &[Vec<u8>], nocase: bool) -> Result<Gate, Error> {
+        if !nocase {
+            let packed = aho_corasick::packed::Config::new()
+                .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+                .builder()
+                .extend(group)
+                .build();
+            if let Some(p) = packed {
+                return Ok(Gate::Packed(p));
+            }
+        }
+        build_ac_kind(group, nocase, MatchKind::LeftmostFirst).map(Gate::Ac)
+    }
+
+    #[inline]
+    fn is_match(&self, hay: &[u8]) -> bool {
+        match self {
+            Gate::Packed(p) => p.find(hay).is_some(),
+            Gate::Ac(a) => a.is_match(hay),
+        }
+    }
 }
 
 /// Most literals for which the leftmost-first gate is built (4 groups of 64).
 const GATE_MAX: usize = 256;
 
-fn build_gate(pats: &[Vec<u8>], nocase: bool, into: &mut Vec<AhoCorasick>) -> Result<(), Error> {
+fn build_gate(pats: &[Vec<u8>], nocase: bool, into: &mut Vec<Gate>) -> Result<(), Error> {
     for group in pats.chunks(64) {
-        into.push(build_ac_kind(group, nocase, MatchKind::LeftmostFirst)?);
+        into.push(Gate::build(group, nocase)?);
     }
     Ok(())
 }
@@ -122,7 +155,7 @@ pub(crate) struct Regexes {
     /// SIMD Teddy prefilter instead of stepping through every byte.
     /// (Leftmost-first semantics, which is what Teddy supports; a yes/no answer does not
     /// depend on the semantics.) On a yes, `enumerate` lists every literal occurrence.
-    prefilter: Vec<AhoCorasick>,
+    prefilter: Vec<Gate>,
     enumerate: Option<AhoCorasick>,
     owner_at: Vec<u32>,
     owners: Vec<u32>,
@@ -295,14 +328,7 @@ impl Regexes {
             )
         };
         let mut prefilter = Vec::new();
-        for group in lits.chunks(64) {
-            prefilter.push(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .build(group)
-                    .map_err(ac_err)?,
-            );
-        }
+        build_gate(&lits, false, &mut prefilter)?;
         let enumerate = if lits.is_empty() {
             None
         } else {
@@ -400,5 +426,64 @@ impl Regexes {
             re.search_half_with(c, &Input::new(hay).earliest(true))
                 .is_some()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The gates (packed searcher or automaton, one or several groups of 64) never hide an
+    /// occurrence: every literal is found at every position of short and long lines.
+    #[test]
+    fn gates_find_every_literal_anywhere() {
+        for n in [1usize, 3, 64, 65, 200] {
+            for nocase in [false, true] {
+                let items: Vec<(Vec<u8>, bool, u32)> = (0..n)
+                    .map(|i| {
+                        (
+                            format!("/x{i}-{}.bin", i * 7919).into_bytes(),
+                            nocase,
+                            i as u32,
+                        )
+                    })
+                    .collect();
+                let lits = Literals::build(items.clone()).unwrap().unwrap();
+                for (pat, _, id) in &items {
+                    for pad in [0usize, 1, 15, 40, 100] {
+                        let mut line = vec![b'a'; pad];
+                        let mut p = pat.clone();
+                        if nocase {
+                            p.make_ascii_uppercase();
+                        }
+                        line.extend_from_slice(&p);
+                        line.extend_from_slice(b" tail");
+                        assert!(lits.any(&line), "{n} literals, nocase {nocase}, pad {pad}");
+                        let mut found = vec![];
+                        lits.find(&line, |i, a, b| found.push((i, a, b)));
+                        assert!(found.contains(&(*id, pad, pad + pat.len())), "{found:?}");
+                    }
+                }
+                assert!(!lits.any(b"/x-nothing.bin and more bytes than sixteen"));
+            }
+        }
+    }
+
+    #[test]
+    fn regex_prefilter_keeps_every_match() {
+        let items: Vec<(String, u32)> = (0..70)
+            .map(|i| (format!(r"ab{i}[0-9]{{2,3}}\.evil{i}\.ru"), i as u32))
+            .collect();
+        let re = Regexes::build(items, 1 << 20, 1 << 26).unwrap().unwrap();
+        let mut cache = RegexCache::default();
+        for i in [0u32, 33, 64, 69] {
+            for pad in [0usize, 5, 50] {
+                let line = format!("{}ab{i}123.evil{i}.ru x", "z".repeat(pad));
+                let mut found = vec![];
+                re.find(line.as_bytes(), &mut cache, |id, a, _| found.push((id, a)));
+                assert_eq!(found, [(i, pad)], "{line}");
+            }
+        }
+        assert!(!re.any(b"ab1x23.evil1.ru", &mut cache));
     }
 }

@@ -1,69 +1,24 @@
 //! The log-line scanner: finds every observation of SPEC §2 in one line.
 //!
-//! Each token family is anchored on the byte that every member of it must contain, found
-//! with memchr (SIMD where available), so bytes that cannot start a token are skipped in
-//! bulk: `.` for IPv4 and domains, `:` for IPv6, `@` for emails, `://` for URLs; hex runs
-//! long enough to be digests are found by probing every 16th byte (any run of 32 or more hex
-//! digits contains such a byte). Families with no indicator in the database are not scanned.
+//! One SIMD pass ([`super::classify`]) turns the line into class bitmasks, 64 bytes to a
+//! word. Each token family is then anchored on the bytes every member of it must contain,
+//! taken from the masks: `.` and `:` for addresses and names (only the token runs holding
+//! one are visited, their ends and flags found with bit operations), `://` (a colon and two
+//! slashes) for URLs, all-hex 16-byte chunks for digests (any run of 32 or more hex digits
+//! holds one), `@` (memchr) for emails. Name candidates are checked against the domain
+//! filter in one batch per line with prefetched probes. Families with no indicator in the
+//! database are not scanned.
 
 use super::{Obs, Scratch, Sighting, Span, Where};
 use crate::compile::Database;
 use crate::indicator::{normalize, Kind};
 use crate::time::Timestamp;
-use memchr::{memchr_iter, memmem};
+use memchr::memchr_iter;
 use std::ops::ControlFlow;
 
-/// The `://` searcher, built once per process rather than once per line.
-fn url_finder() -> &'static memmem::Finder<'static> {
-    static F: std::sync::OnceLock<memmem::Finder<'static>> = std::sync::OnceLock::new();
-    F.get_or_init(|| memmem::Finder::new(b"://"))
-}
-
-const C_NAME: u8 = 1;
-const C_DOT: u8 = 2;
-const C_COLON: u8 = 4;
-const C_DIGIT: u8 = 8;
-/// Not a class of the table: set on a run holding a byte >= 0x80.
-const C_HIGH: u8 = 16;
-/// Not a class of the table: set on a run holding `..`.
-const C_DOTDOT: u8 = 32;
-
-/// The high bit of each byte of `w` that is zero.
-#[inline]
-fn zero_bytes(w: u64) -> u64 {
-    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    !(((w & LO7).wrapping_add(LO7)) | w | LO7)
-}
-
-/// The high bit of each byte of `w` that is `.` or `:`.
-#[inline]
-fn anchors(w: u64) -> u64 {
-    zero_bytes(w ^ 0x2e2e_2e2e_2e2e_2e2e) | zero_bytes(w ^ 0x3a3a_3a3a_3a3a_3a3a)
-}
-
-/// Byte classes of the single pass: name bytes (letters, digits, `-`, `_`, non-ASCII),
-/// `.` and `:`; zero for every byte that ends a token run.
-static CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = if c.is_ascii_digit() {
-            C_NAME | C_DIGIT
-        } else if c >= 0x80 {
-            C_NAME | C_HIGH
-        } else if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
-            C_NAME
-        } else if c == b'.' {
-            C_DOT
-        } else if c == b':' {
-            C_COLON
-        } else {
-            0
-        };
-        b += 1;
-    }
-    t
+use super::classify::{
+    Classes, F_COLON as C_COLON, F_DIGIT as C_DIGIT, F_DOT as C_DOT, F_DOTDOT as C_DOTDOT,
+    F_HIGH as C_HIGH,
 };
 
 /// A byte of a name run: ASCII letter, digit, `-`, `_`, or part of a non-ASCII character.
@@ -278,15 +233,34 @@ fn domain_in(line: &[u8], mut s: usize, mut e: usize) -> Option<(usize, usize)> 
     Some((s, e))
 }
 
+/// [`domain_in`] for an ASCII segment without empty labels, using the line's class masks
+/// for the last dot.
+#[inline]
+fn ascii_domain_in(line: &[u8], c: &Classes, mut s: usize, mut e: usize) -> Option<(usize, usize)> {
+    while s < e && (line[s] == b'-' || line[s] == b'.') {
+        s += 1;
+    }
+    while e > s && (line[e - 1] == b'-' || line[e - 1] == b'.') {
+        e -= 1;
+    }
+    let last_dot = c.prev(s, e, |b| b.dot)?;
+    let last = &line[last_dot + 1..e];
+    let tld_ok = (last.len() >= 2 && last.iter().all(u8::is_ascii_alphabetic))
+        || (last.len() > 4 && last[..4].eq_ignore_ascii_case(b"xn--"));
+    tld_ok.then_some((s, e))
+}
+
 impl Database {
     /// Scans one log line and calls `f` for each sighting, in order of position.
     ///
     /// `line` is any bytes (NUL, invalid UTF-8, any length); `now` is the time used for the
     /// indicators' validity windows. See SPEC §2–3 for what is observed and when it matches.
     ///
-    /// Cost: one memchr pass per token family present in the database, one hash probe per
-    /// candidate (plus one per parent label for domains), the automata for literals and
-    /// regexes. No allocation once `scratch` has grown; no lock.
+    /// Cost: one classification pass over the bytes (AVX2 where available), work per token
+    /// run holding a `.` or `:` (not per byte), one filter probe per candidate (plus one per
+    /// parent suffix for domains) and an exact lookup only when the filter passes, and the
+    /// automata for literals and regexes (a Teddy pre-check first while there are at most 256
+    /// literals). No allocation once `scratch` has grown to the longest line; no lock.
     pub fn scan_line<F: FnMut(&Sighting)>(
         &self,
         line: &[u8],
@@ -327,11 +301,14 @@ impl Database {
         let want_email = !hits.emails.is_empty();
         let want_hash = !hits.hashes.is_empty();
         s.auth.clear();
+        s.classes.classify(line);
         if want_url || want_email {
             self.urls(line, s, now, want_url);
         }
         if want_v4 || want_v6 || want_dom {
+            s.names.clear();
             self.runs(line, s, now, want_v4, want_v6, want_dom);
+            self.names_batch(line, s, now);
         }
         if want_email {
             self.emails(line, s, now);
@@ -365,14 +342,42 @@ impl Database {
         s.buf = buf;
     }
 
+    /// The ASCII names collected by `runs`: every filter probe of every name is computed
+    /// and prefetched first, then tested, so that the cache misses of a line overlap
+    /// instead of following one another; names that pass are observed.
+    fn names_batch(&self, line: &[u8], s: &mut Scratch, now: Timestamp) {
+        if s.names.is_empty() {
+            return;
+        }
+        let filter = &self.inner.hits.domain_filter;
+        let mut probes = std::mem::take(&mut s.probes);
+        probes.clear();
+        for (i, &(a, b, dots)) in s.names.iter().enumerate() {
+            filter.suffix_probes(&line[a as usize..b as usize], dots, |w, m| {
+                probes.push((i as u32, w as u32, m));
+            });
+        }
+        let mut done = u32::MAX;
+        for &(i, w, m) in &probes {
+            if i != done && filter.test(w as usize, m) {
+                done = i;
+                let (a, b, _) = s.names[i as usize];
+                let (a, b) = (a as usize, b as usize);
+                self.observe_name(&line[a..b], Span::new(a, b), Where::Line, now, s);
+            }
+        }
+        s.probes = probes;
+    }
+
     /// Whether a URL with this authority (as written) may have an indicator: its host,
     /// ASCII-lowercased, must pass the URL host filter. Hosts that normalization could
     /// rewrite (non-ASCII, percent-escapes, bracketed IPv6, backslashes) always pass, so the
     /// gate never hides a match.
-    fn url_host_may_match(&self, authority: &[u8]) -> bool {
-        let hostport = match memchr::memrchr(b'@', authority) {
-            Some(a) => &authority[a + 1..],
-            None => authority,
+    fn url_host_may_match(&self, line: &[u8], c: &Classes, a0: usize, e0: usize) -> bool {
+        let authority = &line[a0..e0];
+        let (hostport, hp0) = match memchr::memrchr(b'@', authority) {
+            Some(a) => (&authority[a + 1..], a0 + a + 1),
+            None => (authority, a0),
         };
         if hostport.first() == Some(&b'[')
             || hostport
@@ -386,109 +391,121 @@ impl Database {
             None => hostport,
         };
         let host = host.strip_suffix(b".").unwrap_or(host);
-        self.inner.hits.url_host_filter.may_contain_name(host)
+        let filter = &self.inner.hits.url_host_filter;
+        if !host.is_empty() && host.len() <= 64 {
+            // The dots of the host from the line's class masks: no search for them.
+            let dots = c.bits(hp0, hp0 + host.len(), |b| b.dot);
+            return filter.may_contain_name_dots(host, dots);
+        }
+        filter.may_contain_name(host)
     }
 
     /// URLs: `scheme://` up to whitespace, a quote, `<` or `>`, minus trailing punctuation.
     fn urls(&self, line: &[u8], s: &mut Scratch, now: Timestamp, want_url: bool) {
         let mut pos = 0;
-        for p in url_finder().find_iter(line) {
-            if p < pos {
-                continue;
-            }
-            let mut st = p;
-            while st > 0
-                && (line[st - 1].is_ascii_alphanumeric()
-                    || matches!(line[st - 1], b'+' | b'-' | b'.'))
-            {
-                st -= 1;
-            }
-            while st < p && !line[st].is_ascii_alphabetic() {
-                st += 1;
-            }
-            if st == p {
-                continue;
-            }
-            let mut e = p + 3;
-            while e < line.len()
-                && !matches!(line[e], 0..=b' ' | b'"' | b'\'' | b'<' | b'>' | b'`' | 0x7f)
-            {
-                e += 1;
-            }
-            let untrimmed = e;
-            // Trailing punctuation belongs to the sentence, unless it closes a bracket
-            // opened inside the URL. Bracket balances (closers minus openers in the body) are
-            // counted once and updated as closers are dropped, so a URL followed by a million
-            // `)` stays linear.
-            let mut balance: Option<[isize; 3]> = None;
-            while e > p + 3 {
-                let c = line[e - 1];
-                let k = match c {
-                    b'.' | b',' | b';' | b':' | b'!' | b'?' => {
+        // `://` from the class masks: a colon followed by two slashes.
+        let nb = s.classes.blocks.len().saturating_sub(1);
+        for k in 0..nb {
+            let (b, n) = (s.classes.blocks[k], s.classes.blocks[k + 1]);
+            let mut seps =
+                b.colon & (b.slash >> 1 | n.slash << 63) & (b.slash >> 2 | n.slash << 62);
+            while seps != 0 {
+                let p = k * 64 + seps.trailing_zeros() as usize;
+                seps &= seps - 1;
+                if p < pos {
+                    continue;
+                }
+                let mut st = p;
+                while st > 0
+                    && (line[st - 1].is_ascii_alphanumeric()
+                        || matches!(line[st - 1], b'+' | b'-' | b'.'))
+                {
+                    st -= 1;
+                }
+                while st < p && !line[st].is_ascii_alphabetic() {
+                    st += 1;
+                }
+                if st == p {
+                    continue;
+                }
+                let mut e = s.classes.next(p + 3, |b| b.delim);
+                let untrimmed = e;
+                // Trailing punctuation belongs to the sentence, unless it closes a bracket
+                // opened inside the URL. Bracket balances (closers minus openers in the body) are
+                // counted once and updated as closers are dropped, so a URL followed by a million
+                // `)` stays linear.
+                let mut balance: Option<[isize; 3]> = None;
+                while e > p + 3 {
+                    let c = line[e - 1];
+                    let k = match c {
+                        b'.' | b',' | b';' | b':' | b'!' | b'?' => {
+                            e -= 1;
+                            continue;
+                        }
+                        b')' => 0,
+                        b']' => 1,
+                        b'}' => 2,
+                        _ => break,
+                    };
+                    let bal = balance.get_or_insert_with(|| {
+                        let body = &line[p + 3..e];
+                        let n = |b: u8| memchr_iter(b, body).count() as isize;
+                        [n(b')') - n(b'('), n(b']') - n(b'['), n(b'}') - n(b'{')]
+                    });
+                    if bal[k] > 0 {
+                        bal[k] -= 1;
                         e -= 1;
-                        continue;
+                    } else {
+                        break;
                     }
-                    b')' => 0,
-                    b']' => 1,
-                    b'}' => 2,
-                    _ => break,
-                };
-                let bal = balance.get_or_insert_with(|| {
-                    let body = &line[p + 3..e];
-                    let n = |b: u8| memchr_iter(b, body).count() as isize;
-                    [n(b')') - n(b'('), n(b']') - n(b'['), n(b'}') - n(b'{')]
-                });
-                if bal[k] > 0 {
-                    bal[k] -= 1;
-                    e -= 1;
-                } else {
-                    break;
                 }
-            }
-            if e == p + 3 {
-                continue;
-            }
-            pos = e;
-            let auth_end = line[p + 3..e]
-                .iter()
-                .position(|&b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
-                .map_or(e, |x| p + 3 + x);
-            s.auth.push((p + 3, auth_end));
-            if want_url && self.url_host_may_match(&line[p + 3..auth_end]) {
-                let mut buf = std::mem::take(&mut s.buf);
-                if normalize::url_key(&line[st..e], &mut buf).is_ok() {
-                    self.observe(
-                        Obs::Url(&buf),
-                        &buf,
-                        Span::new(st, e),
-                        Span::new(st, e),
-                        Where::Line,
-                        now,
-                        s,
-                    );
+                if e == p + 3 {
+                    continue;
                 }
-                // The dropped tail may belong to the URL after all (`http://x/a.php?` from a
-                // feed): the URL as written up to the delimiter is observed too.
-                if untrimmed != e && normalize::url_key(&line[st..untrimmed], &mut buf).is_ok() {
-                    self.observe(
-                        Obs::Url(&buf),
-                        &buf,
-                        Span::new(st, untrimmed),
-                        Span::new(st, untrimmed),
-                        Where::Line,
-                        now,
-                        s,
-                    );
+                pos = e;
+                let auth_end = line[p + 3..e]
+                    .iter()
+                    .position(|&b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
+                    .map_or(e, |x| p + 3 + x);
+                s.auth.push((p + 3, auth_end));
+                if want_url && self.url_host_may_match(line, &s.classes, p + 3, auth_end) {
+                    let mut buf = std::mem::take(&mut s.buf);
+                    if normalize::url_key(&line[st..e], &mut buf).is_ok() {
+                        self.observe(
+                            Obs::Url(&buf),
+                            &buf,
+                            Span::new(st, e),
+                            Span::new(st, e),
+                            Where::Line,
+                            now,
+                            s,
+                        );
+                    }
+                    // The dropped tail may belong to the URL after all (`http://x/a.php?` from a
+                    // feed): the URL as written up to the delimiter is observed too.
+                    if untrimmed != e && normalize::url_key(&line[st..untrimmed], &mut buf).is_ok()
+                    {
+                        self.observe(
+                            Obs::Url(&buf),
+                            &buf,
+                            Span::new(st, untrimmed),
+                            Span::new(st, untrimmed),
+                            Where::Line,
+                            now,
+                            s,
+                        );
+                    }
+                    s.buf = buf;
                 }
-                s.buf = buf;
             }
         }
     }
 
     /// Token runs (name bytes, `.`, `:`) holding a dot or a colon: the only ones that can
-    /// be addresses or names. The anchors `.` and `:` are found eight bytes at a time with
-    /// exact SWAR byte masks, each unvisited anchor is widened to its run, and words
-    /// without an anchor (most of a log line) are never looked at byte by byte.
+    /// be addresses or names. The line's class masks give the anchors (`.`, `:`) 64 bytes
+    /// at a time; each unvisited anchor is widened to its run with `leading_zeros` /
+    /// `trailing_zeros`, and the run's flags (digit, non-ASCII, `..`) are ANDs of its bits,
+    /// so no byte of the line is visited one by one here.
     fn runs(
         &self,
         line: &[u8],
@@ -498,62 +515,74 @@ impl Database {
         want_v6: bool,
         want_dom: bool,
     ) {
-        let n = line.len();
-        let mut covered = 0;
-        let mut base = 0;
-        while base < n {
-            let mut mask = if base + 8 <= n {
-                let mut w = [0u8; 8];
-                w.copy_from_slice(&line[base..base + 8]);
-                anchors(u64::from_le_bytes(w))
+        // Runs are paired from their start and end bits block by block; a run crossing a
+        // block boundary keeps its start in `pending` and takes the general path.
+        let nb = s.classes.blocks.len().saturating_sub(1);
+        let mut pending = 0;
+        for k in 0..nb {
+            let b = s.classes.blocks[k];
+            let r = b.run;
+            let prev = if k > 0 {
+                s.classes.blocks[k - 1].run >> 63
             } else {
-                line[base..].iter().enumerate().fold(0u64, |m, (k, &b)| {
-                    if b == b'.' || b == b':' {
-                        m | 0x80 << (8 * k)
-                    } else {
-                        m
-                    }
-                })
+                0
             };
-            while mask != 0 {
-                let p = base + (mask.trailing_zeros() / 8) as usize;
-                mask &= mask - 1;
-                if p < covered {
-                    continue;
-                }
-                let mut st = p;
-                while st > covered && CLASS[line[st - 1] as usize] != 0 {
-                    st -= 1;
-                }
-                let mut e = p;
-                let mut f = 0u8;
-                let mut prev = 0u8;
-                while e < n {
-                    let b = line[e];
-                    let c = CLASS[b as usize];
-                    if c == 0 {
-                        break;
+            let next = s.classes.blocks[k + 1].run & 1;
+            let cont_in = prev & r != 0;
+            let cont_out = r >> 63 & next != 0;
+            let anchors = b.dot | b.colon;
+            if anchors == 0 && !cont_in && !cont_out {
+                continue;
+            }
+            let starts = r & !(r << 1 | prev);
+            let ends = r & !(r >> 1 | next << 63);
+            let mut todo = anchors;
+            if cont_in {
+                // The run entering from the previous block: its anchors are not this
+                // block's to start from.
+                if ends == 0 {
+                    todo = 0;
+                } else {
+                    let z0 = ends.trailing_zeros();
+                    let e = k * 64 + z0 as usize + 1;
+                    todo &= if z0 == 63 { 0 } else { u64::MAX << (z0 + 1) };
+                    let f = s.classes.span_flags(pending, e);
+                    if f & (C_DOT | C_COLON) != 0 {
+                        self.run(line, pending, e, f, s, now, want_v4, want_v6, want_dom);
                     }
-                    f |= c | if b == b'.' && prev == b'.' {
-                        C_DOTDOT
-                    } else {
-                        0
-                    };
-                    prev = b;
-                    e += 1;
                 }
-                f |= line[st..p].iter().fold(0, |a, &b| {
-                    a | CLASS[b as usize] | if b >= 0x80 { C_HIGH } else { 0 }
-                });
-                covered = e;
+            }
+            // Only runs holding an anchor: from each anchor, the last start at or before it
+            // and the first end at or after it.
+            while todo != 0 {
+                let p = todo.trailing_zeros();
+                let a = 63 - (starts & (u64::MAX >> (63 - p))).leading_zeros();
+                let z = (ends & (u64::MAX << p)).trailing_zeros();
+                if z == 64 {
+                    // The run goes on into the next block: `pending` below.
+                    break;
+                }
+                let m = (u64::MAX << a) & (u64::MAX >> (63 - z));
+                todo &= !m;
+                let d = b.dot & m;
+                let flag = |x: u64, bit: u8| if x != 0 { bit } else { 0 };
+                let f = flag(d, C_DOT)
+                    | flag(b.colon & m, C_COLON)
+                    | flag(b.digit & m, C_DIGIT)
+                    | flag(b.high & m, C_HIGH)
+                    | flag(d & (d >> 1), C_DOTDOT);
+                let (st, e) = (k * 64 + a as usize, k * 64 + z as usize + 1);
                 self.run(line, st, e, f, s, now, want_v4, want_v6, want_dom);
             }
-            base += 8;
+            if cont_out && starts != 0 {
+                pending = k * 64 + 63 - starts.leading_zeros() as usize;
+            }
         }
     }
 
     /// Dispatches one token run `[st, e)` whose classes are `f`.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn run(
         &self,
         line: &[u8],
@@ -587,6 +616,7 @@ impl Database {
 
     /// A run `[st, e)` of name bytes and dots holding at least one dot.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn dotted(
         &self,
         line: &[u8],
@@ -598,7 +628,12 @@ impl Database {
         want_v4: bool,
         want_dom: bool,
     ) {
-        if want_v4 && f & C_DIGIT != 0 {
+        // A dotted quad lies inside the run (digits and dots are run bytes) and holds three
+        // dots: runs with fewer (times, versions, most names) have none.
+        if want_v4
+            && f & C_DIGIT != 0
+            && (e - st > 64 || s.classes.bits(st, e, |b| b.dot).count_ones() >= 3)
+        {
             self.quads_in(line, st, e, s, now);
         }
         if !want_dom {
@@ -606,7 +641,13 @@ impl Database {
         }
         if f & (C_HIGH | C_DOTDOT) == 0 {
             // ASCII without empty labels: the whole run is one segment.
-            if let Some((a, b)) = domain_in(line, st, e) {
+            if let Some((a, b)) = ascii_domain_in(line, &s.classes, st, e) {
+                if b - a <= 64 {
+                    // Checked with the line's other names in `names_batch`.
+                    let dots = s.classes.bits(a, b, |b| b.dot);
+                    s.names.push((a as u32, b as u32, dots));
+                    return;
+                }
                 self.observe_name(&line[a..b], Span::new(a, b), Where::Line, now, s);
             }
             return;
@@ -625,12 +666,14 @@ impl Database {
     /// Dotted quads inside the run `[st, e)` whose neighbours are not letters, digits, `_`
     /// or a `.` next to a digit.
     fn quads_in(&self, line: &[u8], st: usize, e: usize, s: &mut Scratch, now: Timestamp) {
+        // Candidates: starts of digit runs (a digit after a digit has a word before it).
         let mut i = st;
         while i < e {
-            if !line[i].is_ascii_digit()
-                || word_before(line, i, true)
-                || (i > 0 && line[i - 1] == b'.')
-            {
+            let Some(d) = next_digit_start(&s.classes, i, e) else {
+                return;
+            };
+            i = d;
+            if word_before(line, i, true) || (i > 0 && line[i - 1] == b'.') {
                 i += 1;
                 continue;
             }
@@ -654,15 +697,36 @@ impl Database {
                 }
             }
             i += 1;
-            while i < e && line[i].is_ascii_digit() {
-                i += 1;
-            }
         }
     }
 
     /// IPv6 candidates in a token run `[st, e)` holding a colon: its maximal sub-runs of hex
     /// digits, colons and dots with two colons or more.
     fn colon_run(&self, line: &[u8], st: usize, e: usize, s: &mut Scratch, now: Timestamp) {
+        if e - st <= 64 {
+            // From the masks: sub-runs of hex digits, colons and dots, and their colons.
+            let c = &s.classes;
+            let colons = c.bits(st, e, |b| b.colon);
+            if colons.count_ones() < 2 {
+                return;
+            }
+            let mut v = c.bits(st, e, |b| b.hex | b.colon | b.dot);
+            while v != 0 {
+                let a = v.trailing_zeros();
+                let len = (!(v >> a)).trailing_zeros();
+                let sub = if len >= 64 {
+                    u64::MAX
+                } else {
+                    ((1u64 << len) - 1) << a
+                };
+                v &= !sub;
+                if (colons & sub).count_ones() >= 2 {
+                    let a = st + a as usize;
+                    self.v6_candidate(line, a, a + len as usize, s, now);
+                }
+            }
+            return;
+        }
         let is_v6 = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
         let mut i = st;
         while i < e {
@@ -846,19 +910,29 @@ impl Database {
     }
 
     /// Hex runs of exactly 32, 40, 64 or 128 digits not adjacent to letters or digits.
+    /// Any run of 32 or more hex digits holds a whole 16-byte-aligned chunk of them, so the
+    /// candidates are the all-ones 16-bit slices of the hex mask.
     fn hashes(&self, line: &[u8], s: &mut Scratch, now: Timestamp) {
-        let mut p = 0;
         let mut covered = 0;
-        while p < line.len() {
-            if p >= covered && line[p].is_ascii_hexdigit() {
-                let mut st = p;
-                while st > 0 && line[st - 1].is_ascii_hexdigit() {
-                    st -= 1;
+        for k in 0..s.classes.blocks.len() {
+            let hex = s.classes.blocks[k].hex;
+            if hex == 0 {
+                continue;
+            }
+            // Bit 16q of `full`: the 16-byte chunk q is all hex digits.
+            let mut full = hex & (hex >> 8);
+            full &= full >> 4;
+            full &= full >> 2;
+            full &= full >> 1;
+            full &= 0x0001_0001_0001_0001;
+            while full != 0 {
+                let p = k * 64 + full.trailing_zeros() as usize;
+                full &= full - 1;
+                if p < covered {
+                    continue;
                 }
-                let mut e = p + 1;
-                while e < line.len() && line[e].is_ascii_hexdigit() {
-                    e += 1;
-                }
+                let st = hex_run_start(&s.classes, p);
+                let e = hex_run_end(&s.classes, p);
                 covered = e;
                 if Kind::hash_for_hex_len(e - st).is_some()
                     && !word_before(line, st, false)
@@ -884,7 +958,67 @@ impl Database {
                     s.buf = buf;
                 }
             }
-            p += 16;
         }
+    }
+}
+
+/// The first start of a digit run in `[i, e)` (a digit whose previous byte is not a digit).
+#[inline]
+fn next_digit_start(c: &super::classify::Classes, i: usize, e: usize) -> Option<usize> {
+    let mut k = i / 64;
+    while k * 64 < e {
+        let d = c.blocks[k].digit;
+        let carry = if k > 0 {
+            c.blocks[k - 1].digit >> 63
+        } else {
+            0
+        };
+        let mut starts = d & !(d << 1 | carry);
+        if k == i / 64 {
+            starts &= u64::MAX << (i % 64);
+        }
+        if starts != 0 {
+            let p = k * 64 + starts.trailing_zeros() as usize;
+            return (p < e).then_some(p);
+        }
+        k += 1;
+    }
+    None
+}
+
+/// The first byte of the hex run holding `p`.
+fn hex_run_start(c: &super::classify::Classes, p: usize) -> usize {
+    let mut k = p / 64;
+    let sh = p % 64;
+    let mut m = if sh == 0 {
+        0
+    } else {
+        !c.blocks[k].hex << (64 - sh) >> (64 - sh)
+    };
+    loop {
+        if m != 0 {
+            return k * 64 + 64 - m.leading_zeros() as usize;
+        }
+        if k == 0 {
+            return 0;
+        }
+        k -= 1;
+        m = !c.blocks[k].hex;
+    }
+}
+
+/// One past the last byte of the hex run holding `p`.
+fn hex_run_end(c: &super::classify::Classes, p: usize) -> usize {
+    let mut k = p / 64;
+    let mut m = !c.blocks[k].hex >> (p % 64) << (p % 64);
+    loop {
+        if m != 0 {
+            return (k * 64 + m.trailing_zeros() as usize).min(c.len);
+        }
+        k += 1;
+        if k >= c.blocks.len() {
+            return c.len;
+        }
+        m = !c.blocks[k].hex;
     }
 }

@@ -1,6 +1,7 @@
 //! Scanning: the per-thread [`Scratch`], the [`Sighting`]s reported, the line tokenizer and
 //! the lookups shared by every way in (lines, packets).
 
+mod classify;
 mod ip;
 mod line;
 pub mod long;
@@ -106,6 +107,13 @@ pub struct Scratch {
     /// Packet scanner: a second byte buffer (HTTP Host + request-target before normalization).
     pub(crate) pkt: Vec<u8>,
     pub(crate) auth: Vec<(usize, usize)>,
+    /// Class bitmasks of the line being scanned.
+    pub(crate) classes: classify::Classes,
+    /// ASCII name candidates of the line (start, end, dots), checked against the domain
+    /// filter in one batch after the line's runs are found.
+    pub(crate) names: Vec<(u32, u32, u64)>,
+    /// The filter probes of `names`: (name index, word, mask).
+    pub(crate) probes: Vec<(u32, u32, u64)>,
     pub(crate) hit_regex: RegexCache,
     pub(crate) allow_regex: RegexCache,
 }
