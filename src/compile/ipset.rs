@@ -1,15 +1,18 @@
 //! IP prefix tables that report **every** covering indicator, not only the longest prefix.
 //!
-//! IPv4: first a membership structure over the union of all networks ([`V4Cover`]): an
-//! address no network covers (most observed addresses) costs at most three reads and no
-//! hashing; it also tells "covered by a /0–/16" and "covered by a longer network" apart.
-//! Covered addresses then probe, by prefix length:
+//! IPv4, every covering network ([`IpSet::lookup_v4`], the scanners' path), by prefix
+//! length:
 //! - single addresses (/32, the bulk of every feed): an open-addressing table of `u32` keys
 //!   behind a bitmap of the /24 blocks that hold one; an address with one indicator and no
 //!   port stores the indicator inline (one cache line per lookup, nothing else);
 //! - /0–/16: per /16, the list of the networks that cover it (one read, no probe);
 //! - /24–/31 and /17–/23: a hash table keyed by (masked network, length) behind a bitmap of
 //!   the /24 (resp. /16) blocks their networks touch, probed once per distinct length.
+//!
+//! An address reads the three gates and the /16's list bounds first, independent reads whose
+//! cache misses overlap, so that a miss (most observed addresses) costs about one memory
+//! latency. IPv4 membership ([`IpSet::covers_v4_portless_batch`]) has its own structure,
+//! the union of the networks without a port ([`V4Cover`]), probed in batches.
 //!
 //! IPv6 (few indicators in practice) probes once per distinct length present. Entries point
 //! into one flat array of (indicator id, port).
@@ -199,11 +202,9 @@ fn slot_of(a: u32, cap: usize) -> usize {
 
 #[derive(Default)]
 pub(crate) struct IpSet {
-    /// Union of all IPv4 networks (any port): an address outside it has no indicator.
+    /// Union of the IPv4 networks of indicators without a port (membership).
     cover: V4Cover,
-    /// Union of the IPv4 networks of indicators without a port; `None` when that is all of
-    /// them (then `cover` answers).
-    cover_portless: Option<V4Cover>,
+    any_v4: bool,
     hosts: Hosts,
     /// Per /16, `short[short_at[h]..short_at[h + 1]]` are the (start, n) entry groups of the
     /// /0–/16 networks covering it (at most one per length, so at most 17 per /16). Empty
@@ -229,20 +230,14 @@ impl IpSet {
             Net::V6(x, l) => (1u8, mask6(x, l), l),
         };
         nets.sort_by(|a, b| key(&a.0).cmp(&key(&b.0)).then(a.2.cmp(&b.2)));
-        let v4 = |portless: bool| {
-            nets.iter().filter_map(move |(n, port, _)| match *n {
-                Net::V4(a, l) if !portless || *port == 0 => Some((a, l)),
-                _ => None,
-            })
-        };
-        let cover = V4Cover::build(v4(false));
-        let cover_portless = nets
-            .iter()
-            .any(|(n, port, _)| matches!(n, Net::V4(..)) && *port != 0)
-            .then(|| V4Cover::build(v4(true)));
+        let cover = V4Cover::build(nets.iter().filter_map(|(n, port, _)| match *n {
+            Net::V4(a, l) if *port == 0 => Some((a, l)),
+            _ => None,
+        }));
+        let any_v4 = nets.iter().any(|(n, _, _)| matches!(n, Net::V4(..)));
         let mut s = IpSet {
             cover,
-            cover_portless,
+            any_v4,
             v4: [V4Class::new(8), V4Class::new(16)],
             count: nets.len(),
             ..IpSet::default()
@@ -314,7 +309,7 @@ impl IpSet {
     }
 
     pub(crate) fn has_v4(&self) -> bool {
-        !self.cover.is_empty()
+        self.any_v4
     }
 
     pub(crate) fn has_v6(&self) -> bool {
@@ -328,7 +323,6 @@ impl IpSet {
     pub(crate) fn memory(&self) -> usize {
         self.v4.iter().map(V4Class::memory).sum::<usize>()
             + self.cover.memory()
-            + self.cover_portless.as_ref().map_or(0, V4Cover::memory)
             + self.hosts.memory()
             + self.short_at.capacity() * 4
             + self.short.capacity() * 8
@@ -340,25 +334,21 @@ impl IpSet {
     /// equal to `port`.
     #[inline]
     pub(crate) fn lookup_v4(&self, addr: u32, port: Option<u16>, mut f: impl FnMut(u32, bool)) {
-        if self.cover.contains_short(addr) {
-            let h = (addr >> 16) as usize;
-            if let (Some(&from), Some(&to)) = (self.short_at.get(h), self.short_at.get(h + 1)) {
-                for &(start, n) in self
-                    .short
-                    .get(from as usize..to as usize)
-                    .unwrap_or_default()
-                {
-                    emit(&self.entries, start, n, port, &mut f);
-                }
-            }
-        }
-        if !self.cover.contains_long(addr) {
-            return;
-        }
-        // The gates first, all of them: independent reads whose cache misses overlap.
+        // All first: independent reads whose cache misses overlap.
+        let h = (addr >> 16) as usize;
+        let short = (self.short_at.get(h), self.short_at.get(h + 1));
         let host = gate_has(&self.hosts.gate, (addr >> 8) as usize);
         let [c24, c17] = &self.v4;
         let (open24, open17) = (c24.gate_open(addr), c17.gate_open(addr));
+        if let (Some(&from), Some(&to)) = short {
+            for &(start, n) in self
+                .short
+                .get(from as usize..to as usize)
+                .unwrap_or_default()
+            {
+                emit(&self.entries, start, n, port, &mut f);
+            }
+        }
         if host {
             match self.hosts.get(addr) {
                 Some(v) if v & GROUP == 0 => f(v, false),
@@ -381,10 +371,7 @@ impl IpSet {
     /// For each address, whether some IPv4 indicator without a port covers it, whatever its
     /// validity window: `out[i]` for `addrs[i]`, as far as both slices go.
     pub(crate) fn covers_v4_portless_batch(&self, addrs: &[Ipv4Addr], out: &mut [bool]) {
-        self.cover_portless
-            .as_ref()
-            .unwrap_or(&self.cover)
-            .contains_batch(addrs, out);
+        self.cover.contains_batch(addrs, out);
     }
 
     /// As [`IpSet::lookup_v4`] for IPv6.
@@ -449,5 +436,42 @@ mod tests {
         let mut v6 = Vec::new();
         s.lookup_v6(1, None, |id, _| v6.push(id));
         assert_eq!(v6, [7]);
+    }
+
+    /// Heap bytes of the IPv4 tables for the `benches/ip.rs` set at 1M, by part.
+    /// Run: `cargo test --release --lib ipset::tests::memory_at_1m -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn memory_at_1m() {
+        let mut st = 7u64;
+        let mut next = || {
+            st = st.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = st;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) as u32
+        };
+        let mut nets: Vec<(Net, u16, u32)> = (0..1_000_000u32)
+            .map(|id| (Net::V4(next(), 32), 0, id))
+            .collect();
+        for k in 0..1000u32 {
+            let l = 8 + (k % 23) as u8;
+            nets.push((Net::V4(mask4(next(), l), l), 0, 1_000_000 + k));
+        }
+        let t = std::time::Instant::now();
+        let s = IpSet::build(nets);
+        println!("build {:?}", t.elapsed());
+        println!("total     {:>10}", s.memory());
+        println!("cover     {:>10}", s.cover.memory());
+        println!("hosts     {:>10}", s.hosts.memory());
+        println!(
+            "short     {:>10}",
+            s.short_at.capacity() * 4 + s.short.capacity() * 8
+        );
+        println!(
+            "classes   {:>10}",
+            s.v4.iter().map(V4Class::memory).sum::<usize>()
+        );
+        println!("entries   {:>10}", s.entries.capacity() * 8);
     }
 }

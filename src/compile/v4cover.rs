@@ -12,10 +12,9 @@
 //!   covered last octets inline (the common case: a few /32s in a /24), or the index of a
 //!   256-bit bitmap in `maps`.
 //!
-//! The longer networks are normalized first (one inside another is dropped), but not
-//! against the short ones, so that [`V4Cover::contains_long`] can tell "only a short
-//! network covers this" apart (the exact tables then skip their per-/24 probes). Memory:
-//! 520 KiB + 64 bytes per /16 holding
+//! The longer networks are normalized first (one inside another is dropped), so that the
+//! leaves depend only on the address set they cover. Memory: 520 KiB + 64 bytes per /16
+//! holding
 //! longer prefixes (at most 4 MiB) + 4 bytes per partial /24 block + 32 bytes per block with
 //! more than three covered addresses. No prefix length is slower than another.
 //!
@@ -223,7 +222,8 @@ impl V4Cover {
     }
 
     /// Whether no network was given.
-    pub(crate) fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.top.is_none()
     }
 
@@ -279,25 +279,8 @@ impl V4Cover {
         let Some(top) = &self.top else {
             return false;
         };
-        short_has(top, a) || self.long(top, a)
-    }
-
-    /// Whether some network of length 16 or less covers `a`.
-    #[inline]
-    pub(crate) fn contains_short(&self, a: u32) -> bool {
-        self.top.as_ref().is_some_and(|top| short_has(top, a))
-    }
-
-    /// Whether some network longer than /16 covers `a`.
-    #[inline]
-    pub(crate) fn contains_long(&self, a: u32) -> bool {
-        self.top.as_ref().is_some_and(|top| self.long(top, a))
-    }
-
-    #[inline(always)]
-    fn long(&self, top: &Top, a: u32) -> bool {
         let (full, part, rank) = self.probe(a, top[(a >> 16) as usize]);
-        full || part && self.leaf(a, rank)
+        short_has(top, a) || full || part && self.leaf(a, rank)
     }
 
     /// `out[i] = self.contains(addrs[i])` for every `i` both slices have.
