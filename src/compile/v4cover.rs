@@ -1,9 +1,10 @@
 //! IPv4 membership in a union of prefixes: "does any of these networks cover this address?",
 //! answered with at most three dependent memory reads and no hashing.
 //!
-//! Layout (a two-level DIR-16-8 with compressed leaves, in the spirit of poptrie):
-//! - `short`: one bit per /16 covered by a network of length 16 or less (8 KiB);
-//! - `top`: one `u64` per /16 (512 KiB) for the longer networks: the index of a 64-byte
+//! Layout (a two-level DIR-16-8 with compressed leaves, in the spirit of poptrie), in `top`
+//! then three arrays:
+//! - one bit per /16 covered by a network of length 16 or less (8 KiB);
+//! - one `u64` per /16 (512 KiB) for the longer networks: the index of a 64-byte
 //!   [`Line`] (a shared empty one when none is there) plus the rank of that line's first
 //!   partial /24 block;
 //! - `lines`: per /16 that holds longer prefixes, two 256-bit bitmaps over its /24 blocks:
@@ -14,9 +15,12 @@
 //!
 //! The longer networks are normalized first (one inside another is dropped), so that the
 //! leaves depend only on the address set they cover. Memory: 520 KiB + 64 bytes per /16
-//! holding
-//! longer prefixes (at most 4 MiB) + 4 bytes per partial /24 block + 32 bytes per block with
-//! more than three covered addresses. No prefix length is slower than another.
+//! holding longer prefixes (at most 4 MiB) + 4 bytes per partial /24 block + 32 bytes per
+//! block with more than three covered addresses: 8.6 MB for 1M random /32s. No prefix
+//! length is slower than another.
+//!
+//! Sizes: lines ≤ 65,536 (16-bit index), partial blocks ≤ 2^24 (24-bit rank), per-word
+//! counts ≤ 192 (8 bits each): the `top` packing cannot overflow.
 //!
 //! [`V4Cover::contains_batch`] processes addresses in chunks, in stages (top entries, lines,
 //! leaves), prefetching each stage's reads for the whole chunk first, so that the cache
