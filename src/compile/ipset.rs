@@ -1,14 +1,25 @@
 //! IP prefix tables that report **every** covering indicator, not only the longest prefix.
 //!
-//! IPv4 networks are split by prefix length into four classes — single addresses (/32, the
-//! bulk of every feed), /24–/31, /16–/23 and shorter — each with a hash table keyed by
-//! (masked network, length) and a bitmap of the address blocks its networks touch (/24
-//! blocks for the first two classes, /16 blocks for the others). An address probes a class
-//! only when its block's bit is set, and then once per distinct length present in the
-//! class. IPv6 (few indicators in practice) probes once per distinct length present.
-//! Entries point into one flat array of (indicator id, port).
+//! IPv4, every covering network ([`IpSet::lookup_v4`], the scanners' path), by prefix
+//! length:
+//! - single addresses (/32, the bulk of every feed): an open-addressing table of `u32` keys
+//!   behind a bitmap of the /24 blocks that hold one; an address with one indicator and no
+//!   port stores the indicator inline (one cache line per lookup, nothing else);
+//! - /0–/16: per /16, the list of the networks that cover it (one read, no probe);
+//! - /24–/31 and /17–/23: a hash table keyed by (masked network, length) behind a bitmap of
+//!   the /24 (resp. /16) blocks their networks touch, probed once per distinct length.
+//!
+//! An address reads the three gates and the /16's list bounds first, independent reads whose
+//! cache misses overlap, so that a miss (most observed addresses) costs about one memory
+//! latency. IPv4 membership ([`IpSet::covers_v4_portless_batch`]) has its own structure,
+//! the union of the networks without a port ([`V4Cover`]), probed in batches.
+//!
+//! IPv6 (few indicators in practice) probes once per distinct length present. Entries point
+//! into one flat array of (indicator id, port).
 
+use super::v4cover::V4Cover;
 use std::collections::HashMap;
+use std::net::Ipv4Addr;
 
 type Map<K> = HashMap<K, (u32, u32), foldhash::fast::RandomState>;
 
@@ -16,7 +27,7 @@ fn mask4(a: u32, len: u8) -> u32 {
     if len == 0 {
         0
     } else {
-        a & (u32::MAX << (32 - u32::from(len)))
+        a & (u32::MAX << (32 - u32::from(len.min(32))))
     }
 }
 
@@ -24,7 +35,7 @@ fn mask6(a: u128, len: u8) -> u128 {
     if len == 0 {
         0
     } else {
-        a & (u128::MAX << (128 - u32::from(len)))
+        a & (u128::MAX << (128 - u32::from(len.min(128))))
     }
 }
 
@@ -42,7 +53,8 @@ fn emit(
     port: Option<u16>,
     f: &mut impl FnMut(u32, bool),
 ) {
-    for &(id, p) in &entries[start as usize..(start + n) as usize] {
+    let group = entries.get(start as usize..start.saturating_add(n) as usize);
+    for &(id, p) in group.unwrap_or_default() {
         if p == 0 {
             f(id, false);
         } else if Some(p) == port {
@@ -59,7 +71,7 @@ struct V4Class {
     map: Map<(u32, u8)>,
     /// One bit per block of `1 << shift` addresses touched by a network of this class.
     /// Marking is bounded: distinct networks shorter than a block cover each block at most
-    /// once per length, so the short class marks at most 15 × 65,536 bits in all.
+    /// once per length, so the /17–/23 class marks at most 7 × 65,536 bits in all.
     gate: Vec<u64>,
     shift: u32,
 }
@@ -83,6 +95,13 @@ impl V4Class {
         }
     }
 
+    /// Whether `addr`'s block has a network of this class.
+    #[inline]
+    fn gate_open(&self, addr: u32) -> bool {
+        gate_has(&self.gate, (addr >> self.shift) as usize)
+    }
+
+    /// Reports the networks of this class covering `addr` (call when the gate is open).
     #[inline]
     fn lookup(
         &self,
@@ -91,17 +110,6 @@ impl V4Class {
         port: Option<u16>,
         f: &mut impl FnMut(u32, bool),
     ) {
-        if self.lens.is_empty() {
-            return;
-        }
-        let b = (addr >> self.shift) as usize;
-        if self
-            .gate
-            .get(b >> 6)
-            .is_none_or(|w| w & (1 << (b & 63)) == 0)
-        {
-            return;
-        }
         for &l in &self.lens {
             if let Some(&(start, n)) = self.map.get(&(mask4(addr, l), l)) {
                 emit(entries, start, n, port, f);
@@ -114,60 +122,181 @@ impl V4Class {
     }
 }
 
+#[inline]
+fn gate_has(gate: &[u64], b: usize) -> bool {
+    gate.get(b >> 6).is_some_and(|w| w & (1 << (b & 63)) != 0)
+}
+
+/// A host slot's value: an indicator id (one indicator, no port) or, with this bit, an
+/// index into [`Hosts::groups`].
+const GROUP: u32 = 1 << 31;
+/// The value of an empty slot.
+const VACANT: u32 = u32::MAX;
+
+/// The /32 networks: linear probing over (address, value) pairs, 8 bytes a slot, at most
+/// 80% full, behind a bitmap of the /24 blocks holding one (2 MiB).
+#[derive(Default)]
+struct Hosts {
+    slots: Vec<(u32, u32)>,
+    /// (start, n) in the entries, for addresses with a port or several indicators.
+    groups: Vec<(u32, u32)>,
+    gate: Vec<u64>,
+}
+
+impl Hosts {
+    /// `hosts`: (address, value), addresses distinct.
+    fn build(hosts: Vec<(u32, u32)>, groups: Vec<(u32, u32)>) -> Hosts {
+        if hosts.is_empty() {
+            return Hosts::default();
+        }
+        let cap = hosts.len() + hosts.len() / 4 + 1;
+        let mut h = Hosts {
+            slots: vec![(0, VACANT); cap],
+            groups,
+            gate: vec![0u64; (1 << 24) / 64],
+        };
+        for (a, v) in hosts {
+            let b = (a >> 8) as usize;
+            h.gate[b >> 6] |= 1 << (b & 63);
+            let mut i = slot_of(a, cap);
+            while h.slots[i].1 != VACANT {
+                i = if i + 1 == cap { 0 } else { i + 1 };
+            }
+            h.slots[i] = (a, v);
+        }
+        h
+    }
+
+    /// The value stored for `a`, if any (call when the gate is open).
+    #[inline]
+    fn get(&self, a: u32) -> Option<u32> {
+        let cap = self.slots.len();
+        let mut i = slot_of(a, cap);
+        // A vacant slot always exists (the table is at most 80% full), so this ends; the
+        // bound only guards against a broken invariant.
+        for _ in 0..cap {
+            let &(k, v) = self.slots.get(i)?;
+            if v == VACANT {
+                return None;
+            }
+            if k == a {
+                return Some(v);
+            }
+            i = if i + 1 == cap { 0 } else { i + 1 };
+        }
+        None
+    }
+
+    fn memory(&self) -> usize {
+        self.slots.capacity() * 8 + self.groups.capacity() * 8 + self.gate.capacity() * 8
+    }
+}
+
+/// The home slot of address `a` in a table of `cap` slots (multiplicative hash, then the
+/// high bits scaled to `cap`: neighbouring addresses land far apart).
+#[inline]
+fn slot_of(a: u32, cap: usize) -> usize {
+    let h = u64::from(a).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+    ((h * cap as u64) >> 32) as usize
+}
+
 #[derive(Default)]
 pub(crate) struct IpSet {
-    v4: [V4Class; 4],
+    /// Union of the IPv4 networks of indicators without a port (membership).
+    cover: V4Cover,
+    any_v4: bool,
+    hosts: Hosts,
+    /// Per /16, `short[short_at[h]..short_at[h + 1]]` are the (start, n) entry groups of the
+    /// /0–/16 networks covering it (at most one per length, so at most 17 per /16). Empty
+    /// when there is no such network.
+    short_at: Vec<u32>,
+    short: Vec<(u32, u32)>,
+    /// /24–/31 and /17–/23.
+    v4: [V4Class; 2],
     v6_lens: Vec<u8>,
     v6: Map<(u128, u8)>,
-    /// (indicator id, port or 0 for any port), grouped per network.
+    /// (indicator id, port or 0 for any port), grouped per network; single addresses with
+    /// one indicator and no port are not here but in `hosts`.
     entries: Vec<(u32, u16)>,
+    /// Number of (network, port, indicator) entries.
+    count: usize,
 }
 
 impl IpSet {
     pub(crate) fn build(mut nets: Vec<(Net, u16, u32)>) -> IpSet {
         // Group entries of one network together so each key maps to a contiguous range.
         let key = |n: &Net| match *n {
-            Net::V4(x, l) => (0u8, u128::from(x), l),
-            Net::V6(x, l) => (1u8, x, l),
+            Net::V4(x, l) => (0u8, u128::from(mask4(x, l)), l),
+            Net::V6(x, l) => (1u8, mask6(x, l), l),
         };
         nets.sort_by(|a, b| key(&a.0).cmp(&key(&b.0)).then(a.2.cmp(&b.2)));
+        let cover = V4Cover::build(nets.iter().filter_map(|(n, port, _)| match *n {
+            Net::V4(a, l) if *port == 0 => Some((a, l)),
+            _ => None,
+        }));
+        let any_v4 = nets.iter().any(|(n, _, _)| matches!(n, Net::V4(..)));
         let mut s = IpSet {
-            v4: [
-                V4Class::new(8),
-                V4Class::new(8),
-                V4Class::new(16),
-                V4Class::new(16),
-            ],
+            cover,
+            any_v4,
+            v4: [V4Class::new(8), V4Class::new(16)],
+            count: nets.len(),
             ..IpSet::default()
         };
-        for (net, port, id) in nets {
-            let pos = s.entries.len() as u32;
-            s.entries.push((id, port));
-            match net {
-                Net::V4(a, l) => {
-                    let class = &mut s.v4[match l {
-                        32 => 0,
-                        24..=31 => 1,
-                        16..=23 => 2,
-                        _ => 3,
-                    }];
-                    let e = class.map.entry((mask4(a, l), l)).or_insert((pos, 0));
-                    e.1 += 1;
-                    if e.1 == 1 {
-                        class.mark(a, l);
+        let mut hosts = Vec::new();
+        let mut host_groups = Vec::new();
+        // (/16, start, n) for every /16 a /0–/16 network covers.
+        let mut short = Vec::new();
+        let mut i = 0;
+        while let Some((net, port, id)) = nets.get(i) {
+            let k = key(net);
+            let n = nets[i..].iter().take_while(|x| key(&x.0) == k).count();
+            i += n;
+            if let (Net::V4(a, 32), 1, 0, false) = (net, n, *port, id & GROUP != 0) {
+                hosts.push((*a, *id));
+                continue;
+            }
+            let start = s.entries.len() as u32;
+            let group = (start, n as u32);
+            s.entries
+                .extend(nets[i - n..i].iter().map(|&(_, p, id)| (id, p)));
+            match *net {
+                Net::V4(a, 32) => {
+                    hosts.push((a, GROUP | host_groups.len() as u32));
+                    host_groups.push(group);
+                }
+                Net::V4(a, l) if l <= 16 => {
+                    let first = mask4(a, l) >> 16;
+                    for h in first..first + (1 << (16 - l)) {
+                        short.push((h, group));
                     }
+                }
+                Net::V4(a, l) => {
+                    let class = &mut s.v4[usize::from(l < 24)];
+                    class.map.insert((mask4(a, l), l), group);
+                    class.mark(a, l);
                     if !class.lens.contains(&l) {
                         class.lens.push(l);
                     }
                 }
                 Net::V6(a, l) => {
-                    let e = s.v6.entry((mask6(a, l), l)).or_insert((pos, 0));
-                    e.1 += 1;
+                    s.v6.insert((mask6(a, l), l), group);
                     if !s.v6_lens.contains(&l) {
                         s.v6_lens.push(l);
                     }
                 }
             }
+        }
+        s.hosts = Hosts::build(hosts, host_groups);
+        if !short.is_empty() {
+            short.sort_by_key(|&(h, _)| h);
+            s.short_at = vec![0; (1 << 16) + 1];
+            for &(h, _) in &short {
+                s.short_at[h as usize + 1] += 1;
+            }
+            for h in 0..1 << 16 {
+                s.short_at[h + 1] += s.short_at[h];
+            }
+            s.short = short.into_iter().map(|(_, g)| g).collect();
         }
         for class in &mut s.v4 {
             class.lens.sort_unstable_by(|a, b| b.cmp(a));
@@ -175,11 +304,12 @@ impl IpSet {
         }
         s.v6_lens.sort_unstable_by(|a, b| b.cmp(a));
         s.v6.shrink_to_fit();
+        s.entries.shrink_to_fit();
         s
     }
 
     pub(crate) fn has_v4(&self) -> bool {
-        self.v4.iter().any(|c| !c.map.is_empty())
+        self.any_v4
     }
 
     pub(crate) fn has_v6(&self) -> bool {
@@ -187,11 +317,15 @@ impl IpSet {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        self.count
     }
 
     pub(crate) fn memory(&self) -> usize {
         self.v4.iter().map(V4Class::memory).sum::<usize>()
+            + self.cover.memory()
+            + self.hosts.memory()
+            + self.short_at.capacity() * 4
+            + self.short.capacity() * 8
             + self.v6.capacity() * 33 * 8 / 7
             + self.entries.capacity() * 8
     }
@@ -200,9 +334,44 @@ impl IpSet {
     /// equal to `port`.
     #[inline]
     pub(crate) fn lookup_v4(&self, addr: u32, port: Option<u16>, mut f: impl FnMut(u32, bool)) {
-        for class in &self.v4 {
-            class.lookup(addr, &self.entries, port, &mut f);
+        // All first: independent reads whose cache misses overlap.
+        let h = (addr >> 16) as usize;
+        let short = (self.short_at.get(h), self.short_at.get(h + 1));
+        let host = gate_has(&self.hosts.gate, (addr >> 8) as usize);
+        let [c24, c17] = &self.v4;
+        let (open24, open17) = (c24.gate_open(addr), c17.gate_open(addr));
+        if let (Some(&from), Some(&to)) = short {
+            for &(start, n) in self
+                .short
+                .get(from as usize..to as usize)
+                .unwrap_or_default()
+            {
+                emit(&self.entries, start, n, port, &mut f);
+            }
         }
+        if host {
+            match self.hosts.get(addr) {
+                Some(v) if v & GROUP == 0 => f(v, false),
+                Some(v) => {
+                    if let Some(&(start, n)) = self.hosts.groups.get((v & !GROUP) as usize) {
+                        emit(&self.entries, start, n, port, &mut f);
+                    }
+                }
+                None => {}
+            }
+        }
+        if open24 {
+            c24.lookup(addr, &self.entries, port, &mut f);
+        }
+        if open17 {
+            c17.lookup(addr, &self.entries, port, &mut f);
+        }
+    }
+
+    /// For each address, whether some IPv4 indicator without a port covers it, whatever its
+    /// validity window: `out[i]` for `addrs[i]`, as far as both slices go.
+    pub(crate) fn covers_v4_portless_batch(&self, addrs: &[Ipv4Addr], out: &mut [bool]) {
+        self.cover.contains_batch(addrs, out);
     }
 
     /// As [`IpSet::lookup_v4`] for IPv6.
@@ -267,5 +436,42 @@ mod tests {
         let mut v6 = Vec::new();
         s.lookup_v6(1, None, |id, _| v6.push(id));
         assert_eq!(v6, [7]);
+    }
+
+    /// Heap bytes of the IPv4 tables for the `benches/ip.rs` set at 1M, by part.
+    /// Run: `cargo test --release --lib ipset::tests::memory_at_1m -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn memory_at_1m() {
+        let mut st = 7u64;
+        let mut next = || {
+            st = st.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = st;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) as u32
+        };
+        let mut nets: Vec<(Net, u16, u32)> = (0..1_000_000u32)
+            .map(|id| (Net::V4(next(), 32), 0, id))
+            .collect();
+        for k in 0..1000u32 {
+            let l = 8 + (k % 23) as u8;
+            nets.push((Net::V4(mask4(next(), l), l), 0, 1_000_000 + k));
+        }
+        let t = std::time::Instant::now();
+        let s = IpSet::build(nets);
+        println!("build {:?}", t.elapsed());
+        println!("total     {:>10}", s.memory());
+        println!("cover     {:>10}", s.cover.memory());
+        println!("hosts     {:>10}", s.hosts.memory());
+        println!(
+            "short     {:>10}",
+            s.short_at.capacity() * 4 + s.short.capacity() * 8
+        );
+        println!(
+            "classes   {:>10}",
+            s.v4.iter().map(V4Class::memory).sum::<usize>()
+        );
+        println!("entries   {:>10}", s.entries.capacity() * 8);
     }
 }

@@ -28,6 +28,7 @@ mod filter;
 mod ipset;
 mod store;
 mod table;
+mod v4cover;
 
 pub(crate) use automata::RegexCache;
 pub(crate) use exact::EXACT_FLAG;
