@@ -5,7 +5,7 @@
 //! The hash runs over the name label by label from the right, eight bytes at a time with
 //! SWAR ASCII-lowercasing, so walking an observed name from its last label to its first
 //! yields the hash of every suffix at the cost of one multiply per label (per 8 bytes of
-//! label). Each suffix then costs one word of a blocked filter (two bits in the same
+//! label). Each suffix then costs one word of a blocked filter (three bits in the same
 //! 64-bit word: one cache miss at most) in a table of 2 bytes per indicator. Only a name
 //! with a suffix that passes the filter is normalized and looked up exactly. The multiplier
 //! and seed are random per process: a false positive only costs an exact lookup, and
@@ -117,7 +117,8 @@ impl DomainFilter {
         (false, self.label(h, name, 0, e))
     }
 
-    /// The word and the two-bit mask of the hash `h`.
+    /// The word and the three-bit mask of the hash `h` (three bits in one word: about 0.5% false
+    /// positives at 16 bits per key, one cache line per probe).
     #[inline]
     fn probes(&self, h: u64) -> (usize, u64) {
         let x = h ^ (h >> 29);
@@ -125,7 +126,7 @@ impl DomainFilter {
         let x = x ^ (x >> 32);
         (
             (((x >> 32) * self.words) >> 32) as usize,
-            1 << (x & 63) | 1 << ((x >> 6) & 63),
+            1 << (x & 63) | 1 << ((x >> 6) & 63) | 1 << ((x >> 12) & 63),
         )
     }
 
