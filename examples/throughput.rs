@@ -12,12 +12,15 @@
 //! (`benches/common/gen.rs`); without `--log`, M MiB of proxy / web / Zeek log lines are
 //! generated, a fraction R of which carries a planted indicator (drawn from the first 1000).
 //! `--intel-tsv` loads `type<TAB>value<TAB>source` files (gzip if named `.gz`) with
-//! linerate's plain loader; `--log` scans the concatenation of the given files.
+//! linerate's plain loader, streamed into the builder (`feed::load_into`); `--log` scans
+//! the concatenation of the given files.
 //! `--write-corpus` / `--write-indicators` (TSV, loadable with `--intel-tsv`) / `--write-fixed`
 //! (one fixed string a line, for `grep -F -f` and Hyperscan) save the data for peers.
 //!
 //! Prints GB/s and lines/s (median of K passes), compile time, database memory (RSS delta
-//! around the build), peak memory (VmHWM), and the same for the baseline.
+//! around the build, and [`Database::memory_report`] per structure), the peak resident size
+//! during parse+add and during the build (VmHWM, reset before each phase), peak memory of the
+//! whole run (VmHWM), and the same for the baseline.
 
 #[path = "../benches/common/gen.rs"]
 mod gen;
@@ -127,6 +130,12 @@ fn status_kib(field: &str) -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|x| x.parse().ok()))
         })
         .unwrap_or(0)
+}
+
+/// Resets the peak resident size (VmHWM) to the current one (Linux `clear_refs`; a no-op
+/// elsewhere), so that the next reading covers only what follows.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 fn mib(kib: u64) -> f64 {
@@ -365,8 +374,11 @@ fn run(a: &Args) -> Result<(), String> {
     let lines = memchr::memchr_iter(b'\n', &corpus).count();
 
     // linerate: parse + add, then build; memory as the RSS delta.
+    let hwm_before = status_kib("VmHWM:");
+    reset_peak();
     let rss0 = status_kib("VmRSS:");
     let t = Instant::now();
+    let cpu0 = thread_cpu();
     let mut b = Builder::new();
     let mut skipped = 0usize;
     for g in &generated {
@@ -382,17 +394,24 @@ fn run(a: &Args) -> Result<(), String> {
             format: Some(Format::Plain),
             ..LoadOptions::new(p.rsplit('/').next().unwrap_or(p))
         };
-        let loaded = feed::load(bytes, &opts).map_err(|e| e.to_string())?;
-        println!("intel: {}", loaded.report);
-        for s in loaded.report.skipped.iter().take(3) {
+        // Streamed into the builder: no list of owned indicators in between.
+        let report = feed::load_into(bytes, &opts, &mut b).map_err(|e| e.to_string())?;
+        println!("intel: {report}");
+        for s in report.skipped.iter().take(3) {
             println!("intel:   e.g. skipped {s}");
         }
-        loaded.add_to(&mut b).map_err(|e| e.to_string())?;
     }
     let t_add = t.elapsed();
+    let cpu_add = thread_cpu().saturating_sub(cpu0);
+    let hwm_add = status_kib("VmHWM:");
+    let rss_add = status_kib("VmRSS:");
+    reset_peak();
     let t = Instant::now();
+    let cpu0 = thread_cpu();
     let db = b.into_database().map_err(|e| e.to_string())?;
     let t_build = t.elapsed();
+    let cpu_build = thread_cpu().saturating_sub(cpu0);
+    let hwm_build = status_kib("VmHWM:");
     let rss1 = status_kib("VmRSS:");
     let kinds: Vec<String> = db
         .count_by_kind()
@@ -411,11 +430,30 @@ fn run(a: &Args) -> Result<(), String> {
         }
     );
     println!(
-        "linerate: compile {:.2} s (parse+add {:.2} s, build {:.2} s), database memory ~{:.0} MiB (RSS delta)",
+        "linerate: compile {:.2} s (parse+add {:.2} s, build {:.2} s), CPU {:.2} s ({:.2} + {:.2}), \
+         database memory ~{:.0} MiB (RSS delta)",
         (t_add + t_build).as_secs_f64(),
         t_add.as_secs_f64(),
         t_build.as_secs_f64(),
+        (cpu_add + cpu_build).as_secs_f64(),
+        cpu_add.as_secs_f64(),
+        cpu_build.as_secs_f64(),
         mib(rss1.saturating_sub(rss0))
+    );
+    let report = db.memory_report();
+    for line in report.to_string().lines() {
+        println!("linerate: memory {line}");
+    }
+    println!(
+        "linerate: memory beyond the indicator strings {:.1} MiB (computed); RSS delta {:.1} MiB, \
+         builder before build {:.1} MiB; peak over the baseline: parse+add {:.1} MiB, build {:.1} MiB \
+         ({:.2}x the database's RSS delta)",
+        report.beyond_strings() as f64 / 1048576.0,
+        mib(rss1.saturating_sub(rss0)),
+        mib(rss_add.saturating_sub(rss0)),
+        mib(hwm_add.saturating_sub(rss0)),
+        mib(hwm_build.saturating_sub(rss0)),
+        hwm_add.max(hwm_build).saturating_sub(rss0) as f64 / rss1.saturating_sub(rss0).max(1) as f64
     );
 
     let naive = if a.naive {
@@ -500,6 +538,10 @@ fn run(a: &Args) -> Result<(), String> {
             nc.as_secs_f64() / lc.as_secs_f64().max(1e-9)
         );
     }
-    println!("peak memory (VmHWM): {:.0} MiB", mib(status_kib("VmHWM:")));
+    let hwm = [hwm_before, hwm_add, hwm_build, status_kib("VmHWM:")];
+    println!(
+        "peak memory (VmHWM, whole run): {:.0} MiB",
+        mib(hwm.into_iter().max().unwrap_or(0))
+    );
     Ok(())
 }

@@ -102,6 +102,14 @@ pub fn load_database(sources: &[IntelSource], exact_domains: bool) -> Result<Loa
         let mut opts = LoadOptions::new(source_name(&src.path));
         opts.format = src.format;
         opts.exact_domains = exact_domains;
+        if !src.allow {
+            // Streamed into the builder: no intermediate list of indicators (the load's
+            // memory peak on big feeds).
+            let report =
+                feed::fs::load_path_into(&src.path, &opts, &mut b).map_err(|e| e.to_string())?;
+            reports.push((false, report));
+            continue;
+        }
         let loaded = feed::fs::load_path(&src.path, &opts).map_err(|e| e.to_string())?;
         let add_err = |e: linerate::Error| format!("{}: {e}", src.path.display());
         for i in loaded.indicators {

@@ -49,6 +49,13 @@ impl Gate {
             Gate::Ac(a) => a.is_match(hay),
         }
     }
+
+    fn memory(&self) -> usize {
+        match self {
+            Gate::Packed(p) => p.memory_usage(),
+            Gate::Ac(a) => a.memory_usage(),
+        }
+    }
 }
 
 /// Most literals for which the leftmost-first gate is built (4 groups of 64).
@@ -125,6 +132,16 @@ impl Literals {
                 f(ids[m.pattern().as_usize()], m.start(), m.end());
             }
         }
+    }
+
+    /// Heap bytes of the automata and id lists.
+    pub(crate) fn memory(&self) -> usize {
+        [&self.exact, &self.nocase]
+            .into_iter()
+            .flatten()
+            .map(|(ac, ids)| ac.memory_usage() + ids.capacity() * 4)
+            .sum::<usize>()
+            + self.gate.iter().map(Gate::memory).sum::<usize>()
     }
 
     /// Whether any literal occurs in `hay` (for allowlist substring entries).
@@ -414,6 +431,15 @@ impl Regexes {
                 input.set_start(m.end().max(m.start() + 1));
             }
         }
+    }
+
+    /// Heap bytes of the compiled regexes and prefilters (not the per-thread caches).
+    pub(crate) fn memory(&self) -> usize {
+        self.each.iter().map(Regex::memory_usage).sum::<usize>()
+            + self.prefilter.iter().map(Gate::memory).sum::<usize>()
+            + self.enumerate.as_ref().map_or(0, AhoCorasick::memory_usage)
+            + self.always_any.as_ref().map_or(0, Regex::memory_usage)
+            + (self.ids.capacity() + self.owner_at.capacity() + self.owners.capacity()) * 4
     }
 
     /// Whether any regex matches `hay` (for allowlist regex entries).

@@ -3,16 +3,24 @@
 //! The builder validates, merges (same kind and value from several sources becomes one
 //! indicator with merged metadata) and stores indicators flat: one arena of normalized
 //! values, a kind byte per indicator and interned metadata (feeds give most indicators the
-//! same source, so metadata costs one `u32` per indicator). `build` produces prefix tables
-//! for IPv4/IPv6 that report every covering network, hash tables (open addressing, hash
-//! tags) for domains (probed once per parent label), URLs, emails and digests, aho-corasick
+//! same source, so metadata costs at most one small id per indicator). `build` produces
+//! prefix tables for IPv4/IPv6 that report every covering network, hash tables (open
+//! addressing, hash tags) for domains (probed once per parent label), URLs, emails and
+//! digests, aho-corasick
 //! automata for literals and a multi-pattern regex for regexes. The allowlist is compiled
 //! the same way into a second index.
 //!
 //! # Resource usage
-//! Per indicator: its normalized text, about 9 bytes of store, and in its lookup table the
-//! key again plus 16–24 bytes. Building holds the builder and the database at once when
-//! [`Builder::build`] is used (it copies); [`Builder::into_database`] does not copy.
+//! Per indicator: its normalized text, 5 bytes of store (offset and kind) plus 0–4 bytes
+//! of metadata id (as wide as the number of distinct metadata needs; zero when all share
+//! one), and for domains, URLs, emails and digests about 13 bytes of hash-table slots (the
+//! tables verify against the store's text instead of holding key copies), plus 2–4 bytes of
+//! Bloom filter; IPs cost what the prefix tables need. [`Database::memory_report`] gives the
+//! figures structure by structure. The builder's deduplication tables become the
+//! database's tables, so [`Builder::into_database`] allocates little beyond the finished
+//! database (peak about 1.2x its size); [`Builder::build`] copies the store and tables
+//! and keeps the builder. Feeds can be streamed into a builder with
+//! [`crate::feed::load_into`] so that no list of owned indicators exists in between.
 
 mod automata;
 mod exact;
@@ -36,7 +44,7 @@ use ipset::{IpSet, Net};
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use store::{identity, kind_of, Store, StoreBuilder, F_EXACT, F_NOCASE};
+use store::{identity, kind_of, Maps, MetaIds, Store, StoreBuilder, F_EXACT, F_NOCASE};
 
 /// The id of an indicator in a [`Database`]: an index into its indicator table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -100,17 +108,17 @@ struct Collection {
 impl Collection {
     fn add(&mut self, ind: Indicator, limits: &Limits) -> Result<IndicatorId, Error> {
         let (tag, bytes) = identity(&ind.value);
-        if let Some(id) = self.store.find(tag, &bytes) {
+        let (found, h) = self.store.find(tag, &bytes);
+        if let Some(id) = found {
             self.store.merge(id, &ind.meta, ind.exact);
             return Ok(IndicatorId(id));
         }
-        if self.store.store.len() >= limits.max_indicators {
+        // Ids stay below the exact-domain flag bit (and below u32::MAX - 1 for the tables).
+        let max = limits.max_indicators.min(EXACT_FLAG as usize - 1);
+        if self.store.len() >= max {
             return Err(Error::new(
                 ErrorKind::LimitExceeded,
-                format!(
-                    "more than {} indicators (Limits::max_indicators)",
-                    limits.max_indicators
-                ),
+                format!("more than {max} indicators (Limits::max_indicators)"),
             ));
         }
         if self.store.text_len() + bytes.len() > u32::MAX as usize {
@@ -123,7 +131,7 @@ impl Collection {
             crate::indicator::check_regex(p, limits.regex_size_limit)?;
         }
         let exact = ind.exact && ind.kind() == Kind::Domain;
-        let id = self.store.push(tag, &bytes, ind.meta, exact);
+        let id = self.store.push(tag, &bytes, h, ind.meta, exact);
         if let Value::Ip { net, port } = ind.value {
             self.ips.push((net, port.unwrap_or(0), id));
         }
@@ -131,8 +139,15 @@ impl Collection {
     }
 
     fn compile(self, limits: &Limits) -> Result<(Store, Index), Error> {
-        let store = self.store.finish();
-        let index = Index::build(&store, self.ips, limits)?;
+        let (store, maps) = self.store.finish();
+        let index = Index::build(&store, maps, self.ips, limits)?;
+        Ok((store, index))
+    }
+
+    /// As [`Collection::compile`], keeping the collection.
+    fn compile_copy(&self, limits: &Limits) -> Result<(Store, Index), Error> {
+        let (store, maps) = self.store.snapshot();
+        let index = Index::build(&store, maps, self.ips.clone(), limits)?;
         Ok((store, index))
     }
 }
@@ -165,7 +180,7 @@ impl Builder {
 
     /// Number of distinct indicators so far.
     pub fn len(&self) -> usize {
-        self.hits.store.store.len()
+        self.hits.store.len()
     }
 
     /// Whether no indicator was added.
@@ -175,7 +190,7 @@ impl Builder {
 
     /// Number of distinct allowlist entries so far.
     pub fn allow_len(&self) -> usize {
-        self.allow.store.store.len()
+        self.allow.store.len()
     }
 
     /// Compiles everything added so far into an immutable database. The builder is kept, so
@@ -184,23 +199,16 @@ impl Builder {
     /// Errors: a regex set over [`Limits::regex_total_size_limit`], or an automaton that
     /// cannot be built.
     pub fn build(&self) -> Result<Database, Error> {
-        self.clone().into_database()
+        let hits = self.hits.compile_copy(&self.limits)?;
+        let allow = self.allow.compile_copy(&self.limits)?;
+        Ok(Database::assemble(hits, allow))
     }
 
     /// As [`Builder::build`], consuming the builder (no copy of the indicators).
     pub fn into_database(self) -> Result<Database, Error> {
-        let (store, hits) = self.hits.compile(&self.limits)?;
-        let (allow_store, allow) = self.allow.compile(&self.limits)?;
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        Ok(Database {
-            inner: Arc::new(Inner {
-                uid: NEXT.fetch_add(1, Ordering::Relaxed),
-                store,
-                allow_store,
-                hits,
-                allow,
-            }),
-        })
+        let hits = self.hits.compile(&self.limits)?;
+        let allow = self.allow.compile(&self.limits)?;
+        Ok(Database::assemble(hits, allow))
     }
 }
 
@@ -281,11 +289,11 @@ impl Store {
             return None;
         }
         let raw = self.bytes(id);
-        let k = self.kinds[id as usize];
+        let k = *self.kinds().get(id as usize)?;
         Some(IndicatorRef {
             id: IndicatorId(id),
             value: String::from_utf8_lossy(raw),
-            meta: &self.metas[self.meta_of[id as usize] as usize],
+            meta: self.meta(id)?,
             exact: k & F_EXACT != 0,
             kind: kind_of(k),
             nocase: k & F_NOCASE != 0,
@@ -310,6 +318,19 @@ impl Default for Database {
 }
 
 impl Database {
+    fn assemble((store, hits): (Store, Index), (allow_store, allow): (Store, Index)) -> Database {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Database {
+            inner: Arc::new(Inner {
+                uid: NEXT.fetch_add(1, Ordering::Relaxed),
+                store,
+                allow_store,
+                hits,
+                allow,
+            }),
+        }
+    }
+
     /// An empty database (matches nothing).
     pub fn empty() -> Database {
         Database {
@@ -357,7 +378,7 @@ impl Database {
     /// Number of indicators of each kind, in [`Kind::ALL`] order.
     pub fn count_by_kind(&self) -> Vec<(Kind, usize)> {
         let mut n = [0usize; 10];
-        for &k in &self.inner.store.kinds {
+        for &k in self.inner.store.kinds() {
             n[kind_of(k) as usize] += 1;
         }
         Kind::ALL.iter().map(|&k| (k, n[k as usize])).collect()
@@ -370,10 +391,90 @@ impl Database {
         i.store.memory() + i.allow_store.memory() + i.hits.memory() + i.allow.memory()
     }
 
+    /// Where the database's heap bytes go, structure by structure (both the indicators and
+    /// the allowlist), for sizing and for the throughput tool. The figures are computed from
+    /// the structures' capacities, not measured from the allocator; the literal and regex
+    /// automata are not included (small for feeds, whose literals and regexes are few).
+    ///
+    /// ```
+    /// use linerate::{Builder, Indicator, Kind};
+    /// let mut b = Builder::new();
+    /// b.add(Indicator::parse(Kind::Domain, "evil.example", "feed").unwrap()).unwrap();
+    /// let r = b.build().unwrap().memory_report();
+    /// assert_eq!(r.strings(), "evil.example".len());
+    /// assert!(r.beyond_strings() > 0);
+    /// assert_eq!(r.total(), r.strings() + r.beyond_strings());
+    /// ```
+    pub fn memory_report(&self) -> MemoryReport {
+        let i = &*self.inner;
+        let mut parts = Vec::new();
+        i.store.report(&i.allow_store, &mut parts);
+        i.hits.report(&i.allow, &mut parts);
+        MemoryReport { parts }
+    }
+
     /// A number unique to this database within the process (scratches use it to notice that
     /// they are being used with a different database).
     pub fn uid(&self) -> u64 {
         self.inner.uid
+    }
+}
+
+/// The heap bytes of a [`Database`] per structure: see [`Database::memory_report`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemoryReport {
+    /// `(structure, bytes)`, indicators and allowlist together. The first entry,
+    /// [`MemoryReport::STRINGS`], is the normalized indicator values themselves.
+    pub parts: Vec<(&'static str, usize)>,
+}
+
+impl MemoryReport {
+    /// The name of the entry holding the indicator values' bytes.
+    pub const STRINGS: &'static str = "strings";
+
+    /// Bytes of the indicator values (normalized text; raw bytes for literals).
+    pub fn strings(&self) -> usize {
+        self.get(Self::STRINGS)
+    }
+
+    /// Bytes of everything else: offsets, kinds, metadata, tables, filters, IP set.
+    pub fn beyond_strings(&self) -> usize {
+        self.total() - self.strings()
+    }
+
+    /// All bytes.
+    pub fn total(&self) -> usize {
+        self.parts.iter().map(|p| p.1).sum()
+    }
+
+    /// The bytes of the entry `name` (0 if absent).
+    pub fn get(&self, name: &str) -> usize {
+        self.parts.iter().filter(|p| p.0 == name).map(|p| p.1).sum()
+    }
+}
+
+impl std::fmt::Display for MemoryReport {
+    /// One line per structure, `name bytes (MiB)`, then the total and the part beyond the
+    /// strings.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mib = |n: usize| n as f64 / 1048576.0;
+        for (name, n) in &self.parts {
+            writeln!(f, "{name:<24} {n:>12} B {:>8.2} MiB", mib(*n))?;
+        }
+        writeln!(
+            f,
+            "{:<24} {:>12} B {:>8.2} MiB",
+            "total",
+            self.total(),
+            mib(self.total())
+        )?;
+        write!(
+            f,
+            "{:<24} {:>12} B {:>8.2} MiB",
+            "beyond strings",
+            self.beyond_strings(),
+            mib(self.beyond_strings())
+        )
     }
 }
 
@@ -409,70 +510,123 @@ pub(crate) struct Index {
     pub(crate) hash_filter: DomainFilter,
     pub(crate) literals: Option<Literals>,
     pub(crate) regexes: Option<Regexes>,
-    /// (valid_from, valid_until) per id, seconds; empty when no entry has a window.
-    pub(crate) window: Vec<(i64, i64)>,
+    /// (valid_from, valid_until) per indicator, seconds; empty when no entry has a window.
+    pub(crate) window: Windows,
 }
 
-impl Index {
-    fn build(store: &Store, ips: Vec<(IpNet, u16, u32)>, limits: &Limits) -> Result<Index, Error> {
-        let mut x = Index::default();
-        let mut count = [0usize; 10];
-        for &k in &store.kinds {
-            count[kind_of(k) as usize] += 1;
-        }
-        x.domains = ExactMap::with_capacity(count[Kind::Domain as usize]);
-        x.urls = ExactMap::with_capacity(count[Kind::Url as usize]);
-        x.emails = ExactMap::with_capacity(count[Kind::Email as usize]);
-        let nh: usize = Kind::ALL
-            .iter()
-            .filter(|k| k.is_hash())
-            .map(|&k| count[k as usize])
-            .sum();
-        x.hashes = ExactMap::with_capacity(nh);
-        let any_window = store
+/// The validity windows of a collection's indicators: one per distinct metadata, found
+/// through the store's metadata ids. Empty when no indicator has a window.
+#[derive(Default)]
+pub(crate) struct Windows {
+    meta_of: Arc<MetaIds>,
+    /// (valid_from, valid_until) per metadata, seconds.
+    per_meta: Vec<(i64, i64)>,
+}
+
+impl Windows {
+    fn build(store: &Store) -> Windows {
+        if !store
             .metas
             .iter()
-            .any(|m| m.valid_from.is_some() || m.valid_until.is_some());
-        if any_window {
-            x.window = store
-                .meta_of
+            .any(|m| m.valid_from.is_some() || m.valid_until.is_some())
+        {
+            return Windows::default();
+        }
+        Windows {
+            meta_of: Arc::clone(&store.meta_of),
+            per_meta: store
+                .metas
                 .iter()
-                .map(|&m| {
-                    let m = &store.metas[m as usize];
+                .map(|m| {
                     (
                         m.valid_from.unwrap_or(Timestamp::MIN).0,
                         m.valid_until.unwrap_or(Timestamp::MAX).0,
                     )
                 })
-                .collect();
+                .collect(),
         }
+    }
+
+    /// Whether no indicator has a window (every one is always live).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.per_meta.is_empty()
+    }
+
+    #[inline]
+    fn get(&self, id: u32) -> Option<(i64, i64)> {
+        if self.per_meta.is_empty() {
+            return None;
+        }
+        self.per_meta.get(self.meta_of.get(id)? as usize).copied()
+    }
+
+    /// Heap bytes (the metadata ids are counted with the store).
+    fn memory(&self) -> usize {
+        self.per_meta.capacity() * 16
+    }
+}
+
+/// An iterator with a known length (for the filters, which size themselves from it).
+struct Counted<I> {
+    left: usize,
+    it: I,
+}
+
+impl<I: Iterator> Iterator for Counted<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        let x = self.it.next()?;
+        self.left = self.left.saturating_sub(1);
+        Some(x)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<I: Iterator> ExactSizeIterator for Counted<I> {}
+
+impl Index {
+    fn build(
+        store: &Store,
+        maps: Maps,
+        ips: Vec<(IpNet, u16, u32)>,
+        limits: &Limits,
+    ) -> Result<Index, Error> {
+        let mut x = Index {
+            domains: maps.domains,
+            urls: maps.urls,
+            emails: maps.emails,
+            hashes: maps.digests,
+            ..Index::default()
+        };
+        let mut count = [0usize; 10];
+        for &k in store.kinds() {
+            count[kind_of(k) as usize] += 1;
+        }
+        x.window = Windows::build(store);
         let mut lits = Vec::new();
         let mut res = Vec::new();
+        // The binary digests, back to back (for the digest filter).
+        let mut digests = Vec::new();
+        let mut digest_ends = Vec::new();
         let mut digest = Vec::new();
-        let mut digests: Vec<Vec<u8>> = Vec::with_capacity(nh);
-        for id in 0..store.len() as u32 {
-            let flags = store.kinds[id as usize];
-            let b = store.bytes(id);
+        for (id, &flags) in store.kinds().iter().enumerate() {
+            let id = id as u32;
             match kind_of(flags) {
-                Kind::Ip => {}
-                Kind::Domain => x.domains.insert(
-                    b,
-                    if flags & F_EXACT != 0 {
-                        id | EXACT_FLAG
-                    } else {
-                        id
-                    },
-                ),
-                Kind::Url => x.urls.insert(b, id),
-                Kind::Email => x.emails.insert(b, id),
-                Kind::Md5 | Kind::Sha1 | Kind::Sha256 | Kind::Sha512 => {
-                    if normalize::hex_decode(b, &mut digest).is_some() {
-                        x.hashes.insert(&digest, id);
-                        digests.push(digest.clone());
-                    }
+                Kind::Md5 | Kind::Sha1 | Kind::Sha256 | Kind::Sha512
+                    if normalize::hex_decode(store.bytes(id), &mut digest).is_some() =>
+                {
+                    digests.extend_from_slice(&digest);
+                    digest_ends.push(digests.len());
                 }
-                Kind::Literal => lits.push((b.to_vec(), flags & F_NOCASE != 0, id)),
-                Kind::Regex => res.push((String::from_utf8_lossy(b).into_owned(), id)),
+                Kind::Literal => lits.push((store.bytes(id).to_vec(), flags & F_NOCASE != 0, id)),
+                Kind::Regex => {
+                    res.push((String::from_utf8_lossy(store.bytes(id)).into_owned(), id))
+                }
+                _ => {}
             }
         }
         let nets = ips
@@ -485,50 +639,44 @@ impl Index {
                 (n, port, id)
             })
             .collect();
-        x.domain_filter = DomainFilter::build(
-            (0..store.len() as u32)
-                .filter(|&id| kind_of(store.kinds[id as usize]) == Kind::Domain)
-                .map(|id| store.bytes(id))
-                .collect::<Vec<_>>()
-                .into_iter(),
-        );
-        x.hash_filter = DomainFilter::build(
-            digests
+        // The filters are sized from the exact count, without collecting the names.
+        let of_kind = |kind: Kind| Counted {
+            left: count[kind as usize],
+            it: store
+                .kinds()
                 .iter()
-                .map(Vec::as_slice)
-                .collect::<Vec<_>>()
-                .into_iter(),
-        );
-        drop(digests);
-        x.email_filter = DomainFilter::build(
-            (0..store.len() as u32)
-                .filter(|&id| kind_of(store.kinds[id as usize]) == Kind::Email)
-                .map(|id| store.bytes(id))
-                .collect::<Vec<_>>()
-                .into_iter(),
-        );
-        x.url_host_filter = DomainFilter::build(
-            (0..store.len() as u32)
-                .filter(|&id| kind_of(store.kinds[id as usize]) == Kind::Url)
-                .map(|id| url_key_host(store.bytes(id)))
-                .collect::<Vec<_>>()
-                .into_iter(),
-        );
+                .enumerate()
+                .filter(move |(_, &k)| kind_of(k) == kind)
+                .map(|(id, _)| store.bytes(id as u32)),
+        };
+        x.domain_filter = DomainFilter::build(of_kind(Kind::Domain));
+        x.email_filter = DomainFilter::build(of_kind(Kind::Email));
+        let hosts = of_kind(Kind::Url);
+        x.url_host_filter = DomainFilter::build(Counted {
+            left: hosts.left,
+            it: hosts.it.map(url_key_host),
+        });
+        x.hash_filter = DomainFilter::build(Counted {
+            left: digest_ends.len(),
+            it: digest_ends.iter().scan(0, |start, &end| {
+                let d = digests.get(*start..end).unwrap_or(&[]);
+                *start = end;
+                Some(d)
+            }),
+        });
+        drop((digests, digest_ends));
         x.ip = IpSet::build(nets);
         x.literals = Literals::build(lits)?;
         x.regexes = Regexes::build(res, limits.regex_size_limit, limits.regex_total_size_limit)?;
-        for m in [&mut x.domains, &mut x.urls, &mut x.emails, &mut x.hashes] {
-            m.shrink();
-        }
         Ok(x)
     }
 
     #[inline]
     pub(crate) fn live(&self, id: u32, now: Timestamp) -> bool {
-        match self.window.get(id as usize) {
+        match self.window.get(id) {
             None => true,
             // An open end is stored as i64::MAX and stays open at that instant too.
-            Some(&(f, u)) => now.0 >= f && (now.0 < u || u == i64::MAX),
+            Some((f, u)) => now.0 >= f && (now.0 < u || u == i64::MAX),
         }
     }
 
@@ -542,6 +690,28 @@ impl Index {
             && self.regexes.is_none()
     }
 
+    fn report(&self, allow: &Index, parts: &mut Vec<(&'static str, usize)>) {
+        let both = |f: &dyn Fn(&Index) -> usize| f(self) + f(allow);
+        parts.push(("table: domains", both(&|x| x.domains.memory())));
+        parts.push(("table: urls", both(&|x| x.urls.memory())));
+        parts.push(("table: emails", both(&|x| x.emails.memory())));
+        parts.push(("table: digests", both(&|x| x.hashes.memory())));
+        parts.push(("filter: domains", both(&|x| x.domain_filter.memory())));
+        parts.push(("filter: url hosts", both(&|x| x.url_host_filter.memory())));
+        parts.push(("filter: emails", both(&|x| x.email_filter.memory())));
+        parts.push(("filter: digests", both(&|x| x.hash_filter.memory())));
+        parts.push(("ip set", both(&|x| x.ip.memory())));
+        parts.push(("validity windows", both(&|x| x.window.memory())));
+        parts.push((
+            "automata: literals",
+            both(&|x| x.literals.as_ref().map_or(0, |l| l.memory())),
+        ));
+        parts.push((
+            "automata: regexes",
+            both(&|x| x.regexes.as_ref().map_or(0, |r| r.memory())),
+        ));
+    }
+
     fn memory(&self) -> usize {
         self.ip.memory()
             + self.domains.memory()
@@ -552,6 +722,8 @@ impl Index {
             + self.urls.memory()
             + self.emails.memory()
             + self.hashes.memory()
-            + self.window.capacity() * 16
+            + self.window.memory()
+            + self.literals.as_ref().map_or(0, |l| l.memory())
+            + self.regexes.as_ref().map_or(0, |r| r.memory())
     }
 }

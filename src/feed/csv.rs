@@ -135,18 +135,17 @@ impl Row<'_, '_> {
 }
 
 /// Reads the header from the comment preamble, then calls `row` for each data line.
+#[allow(clippy::too_many_arguments)]
 fn load_csv(
     bytes: &[u8],
     opts: &LoadOptions,
+    out: &mut Loaded,
     format: Format,
     default_cols: &[&str],
     key_col: &str,
     mut row: impl FnMut(&Row<'_, '_>, usize, &mut Loaded),
-) -> Loaded {
-    let mut out = Loaded {
-        report: LoadReport::new(&opts.source, format),
-        ..Loaded::default()
-    };
+) {
+    out.report = LoadReport::new(&opts.source, format);
     let mut cols: Option<Columns> = None;
     for (n, raw) in lines(bytes) {
         let text = String::from_utf8_lossy(raw);
@@ -193,9 +192,8 @@ fn load_csv(
             cols: c,
             fields: &fields,
         };
-        row(&r, n, &mut out);
+        row(&r, n, out);
     }
-    out
 }
 
 fn split_tags(into: &mut Vec<String>, s: Option<&str>) {
@@ -230,6 +228,13 @@ fn add(
 /// Loads a URLhaus CSV dump: the `url` column as url indicators, `id` as reference
 /// (`urlhaus:<id>`), `threat` and `tags` as tags. Never fails.
 pub fn load_urlhaus(bytes: &[u8], opts: &LoadOptions) -> Loaded {
+    let mut out = Loaded::default();
+    urlhaus_into(bytes, opts, &mut out);
+    out
+}
+
+/// [`load_urlhaus`] into `out` (whose report it replaces).
+pub(crate) fn urlhaus_into(bytes: &[u8], opts: &LoadOptions, out: &mut Loaded) {
     const COLS: &[&str] = &[
         "id",
         "dateadded",
@@ -241,19 +246,27 @@ pub fn load_urlhaus(bytes: &[u8], opts: &LoadOptions) -> Loaded {
         "urlhaus_link",
         "reporter",
     ];
-    load_csv(bytes, opts, Format::Urlhaus, COLS, "url", |r, n, out| {
-        let Some(url) = r.get("url") else {
-            out.report.skip(Some(n), Some("url".into()), "no url");
-            return;
-        };
-        let mut meta = Meta::source(opts.source.clone());
-        if let Some(id) = r.get("id") {
-            meta.refs.push(format!("urlhaus:{id}"));
-        }
-        split_tags(&mut meta.tags, r.get("threat"));
-        split_tags(&mut meta.tags, r.get("tags"));
-        add(out, n, "url", Kind::Url, url, meta, false);
-    })
+    load_csv(
+        bytes,
+        opts,
+        out,
+        Format::Urlhaus,
+        COLS,
+        "url",
+        |r, n, out| {
+            let Some(url) = r.get("url") else {
+                out.report.skip(Some(n), Some("url".into()), "no url");
+                return;
+            };
+            let mut meta = Meta::source(opts.source.clone());
+            if let Some(id) = r.get("id") {
+                meta.refs.push(format!("urlhaus:{id}"));
+            }
+            split_tags(&mut meta.tags, r.get("threat"));
+            split_tags(&mut meta.tags, r.get("tags"));
+            add(out, n, "url", Kind::Url, url, meta, false);
+        },
+    )
 }
 
 /// Loads a ThreatFox CSV export: `ioc_value` by `ioc_type` (`ip:port`, `domain`, `url`,
@@ -261,6 +274,13 @@ pub fn load_urlhaus(bytes: &[u8], opts: &LoadOptions) -> Loaded {
 /// (`threatfox:<id>`), `confidence_level` as confidence, threat type, malware and tags as
 /// tags. Never fails.
 pub fn load_threatfox(bytes: &[u8], opts: &LoadOptions) -> Loaded {
+    let mut out = Loaded::default();
+    threatfox_into(bytes, opts, &mut out);
+    out
+}
+
+/// [`load_threatfox`] into `out` (whose report it replaces).
+pub(crate) fn threatfox_into(bytes: &[u8], opts: &LoadOptions, out: &mut Loaded) {
     const COLS: &[&str] = &[
         "first_seen_utc",
         "ioc_id",
@@ -280,6 +300,7 @@ pub fn load_threatfox(bytes: &[u8], opts: &LoadOptions) -> Loaded {
     load_csv(
         bytes,
         opts,
+        out,
         Format::Threatfox,
         COLS,
         "ioc_value",
@@ -335,6 +356,13 @@ pub fn load_threatfox(bytes: &[u8], opts: &LoadOptions) -> Loaded {
 /// Loads Feodo Tracker's `ipblocklist.csv`: `dst_ip` and `dst_port` as one `ip:port`
 /// indicator (the bare IP when the port is absent), `malware` as tag. Never fails.
 pub fn load_feodo(bytes: &[u8], opts: &LoadOptions) -> Loaded {
+    let mut out = Loaded::default();
+    feodo_into(bytes, opts, &mut out);
+    out
+}
+
+/// [`load_feodo`] into `out` (whose report it replaces).
+pub(crate) fn feodo_into(bytes: &[u8], opts: &LoadOptions, out: &mut Loaded) {
     const COLS: &[&str] = &[
         "first_seen_utc",
         "dst_ip",
@@ -343,20 +371,28 @@ pub fn load_feodo(bytes: &[u8], opts: &LoadOptions) -> Loaded {
         "last_online",
         "malware",
     ];
-    load_csv(bytes, opts, Format::Feodo, COLS, "dst_ip", |r, n, out| {
-        let Some(ip) = r.get("dst_ip") else {
-            out.report.skip(Some(n), Some("dst_ip".into()), "no dst_ip");
-            return;
-        };
-        let value = match r.get("dst_port") {
-            Some(p) if ip.contains(':') => format!("[{ip}]:{p}"),
-            Some(p) => format!("{ip}:{p}"),
-            None => ip.to_string(),
-        };
-        let mut meta = Meta::source(opts.source.clone());
-        split_tags(&mut meta.tags, r.get("malware"));
-        add(out, n, "dst_ip", Kind::Ip, &value, meta, false);
-    })
+    load_csv(
+        bytes,
+        opts,
+        out,
+        Format::Feodo,
+        COLS,
+        "dst_ip",
+        |r, n, out| {
+            let Some(ip) = r.get("dst_ip") else {
+                out.report.skip(Some(n), Some("dst_ip".into()), "no dst_ip");
+                return;
+            };
+            let value = match r.get("dst_port") {
+                Some(p) if ip.contains(':') => format!("[{ip}]:{p}"),
+                Some(p) => format!("{ip}:{p}"),
+                None => ip.to_string(),
+            };
+            let mut meta = Meta::source(opts.source.clone());
+            split_tags(&mut meta.tags, r.get("malware"));
+            add(out, n, "dst_ip", Kind::Ip, &value, meta, false);
+        },
+    )
 }
 
 #[cfg(test)]

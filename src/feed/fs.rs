@@ -5,7 +5,9 @@
 //! ([`super::load_misp_feed`]); any other directory loads each regular file in it, sorted by
 //! name, with format detection, and merges the reports. Errors name the path.
 
-use super::{load, load_misp_feed, LoadOptions, LoadReport, Loaded};
+use super::misp::misp_feed_into;
+use super::{load_with, LoadOptions, LoadReport, Loaded};
+use crate::compile::Builder;
 use crate::error::{Error, ErrorKind};
 use std::io::Read;
 use std::path::Path;
@@ -67,10 +69,32 @@ fn is_doc_file(p: &Path) -> bool {
 /// directory, a file that fails is reported as skipped (field = its name) and the other
 /// files still load.
 pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Loaded, Error> {
+    let mut out = Loaded::default();
+    load_path_with(path, opts, &mut out)?;
+    Ok(out)
+}
+
+/// As [`load_path`], adding the entries to `b` as they are read (see
+/// [`super::load_into`]): the peak memory of loading a large feed is then about the
+/// builder's and one file's bytes. Returns the report.
+///
+/// Errors: those of [`load_path`], and the first builder error, after which nothing more is
+/// added. Entries added before an error stay in the builder.
+pub fn load_path_into(
+    path: &Path,
+    opts: &LoadOptions,
+    b: &mut Builder,
+) -> Result<LoadReport, Error> {
+    let mut out = Loaded::lending(std::mem::take(b));
+    let r = load_path_with(path, opts, &mut out);
+    out.give_back(b, r)
+}
+
+fn load_path_with(path: &Path, opts: &LoadOptions, out: &mut Loaded) -> Result<(), Error> {
     let meta = std::fs::metadata(path).map_err(|e| io_err(path, e))?;
     if !meta.is_dir() {
         let bytes = read_feed_file(path)?;
-        return load(&bytes, opts).map_err(|e| e.context(path.display()));
+        return load_with(&bytes, opts, out).map_err(|e| e.context(path.display()));
     }
     let manifest = path.join("manifest.json");
     if manifest.is_file() {
@@ -82,7 +106,7 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Loaded, Error> {
             }
             std::fs::read(path.join(name)).ok()
         };
-        return load_misp_feed(&m, &mut read, opts).map_err(|e| e.context(path.display()));
+        return misp_feed_into(&m, &mut read, opts, out).map_err(|e| e.context(path.display()));
     }
     let mut files: Vec<_> = std::fs::read_dir(path)
         .map_err(|e| io_err(path, e))?
@@ -92,12 +116,9 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Loaded, Error> {
         .filter(|p| !is_doc_file(p))
         .collect();
     files.sort();
-    let mut out = Loaded {
-        report: LoadReport {
-            source: opts.source.clone(),
-            ..LoadReport::default()
-        },
-        ..Loaded::default()
+    out.report = LoadReport {
+        source: opts.source.clone(),
+        ..LoadReport::default()
     };
     let mut first_err = None;
     let mut mixed = false;
@@ -107,8 +128,13 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Loaded, Error> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match read_feed_file(&f).and_then(|b| load(&b, opts)) {
-            Ok(mut l) => {
+        // Each file loads into its own list and report, sharing the lent builder.
+        let mut l = Loaded::default();
+        std::mem::swap(&mut l.sink, &mut out.sink);
+        let r = read_feed_file(&f).and_then(|b| load_with(&b, opts, &mut l));
+        std::mem::swap(&mut l.sink, &mut out.sink);
+        match r {
+            Ok(()) => {
                 loaded_any = true;
                 if out.report.format.is_none() && !mixed {
                     out.report.format = l.report.format;
@@ -124,7 +150,7 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Loaded, Error> {
                 }
                 out.indicators.append(&mut l.indicators);
                 out.allow.append(&mut l.allow);
-                out.report.absorb(l.report);
+                out.report.absorb(std::mem::take(&mut l.report));
             }
             Err(e) => {
                 out.report.skip(None, Some(name), e.to_string());
@@ -134,6 +160,6 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Loaded, Error> {
     }
     match (loaded_any, first_err) {
         (false, Some(e)) => Err(e),
-        _ => Ok(out),
+        _ => Ok(()),
     }
 }

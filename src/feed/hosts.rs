@@ -41,10 +41,14 @@ fn push_domain(out: &mut Loaded, opts: &LoadOptions, n: usize, name: &str, exact
 /// Loads a hosts file or AdBlock domain list. Never fails: bad lines are skipped with
 /// their number and reason.
 pub fn load_hosts(bytes: &[u8], opts: &LoadOptions) -> Loaded {
-    let mut out = Loaded {
-        report: LoadReport::new(&opts.source, Format::Hosts),
-        ..Loaded::default()
-    };
+    let mut out = Loaded::default();
+    hosts_into(bytes, opts, &mut out);
+    out
+}
+
+/// [`load_hosts`] into `out` (whose report it replaces).
+pub(crate) fn hosts_into(bytes: &[u8], opts: &LoadOptions, out: &mut Loaded) {
+    out.report = LoadReport::new(&opts.source, Format::Hosts);
     for (n, raw) in lines(bytes) {
         let text = String::from_utf8_lossy(raw);
         let mut line = text.trim();
@@ -63,7 +67,7 @@ pub fn load_hosts(bytes: &[u8], opts: &LoadOptions) -> Loaded {
             let name = rule.split('$').next().unwrap_or("");
             match name.strip_suffix('^') {
                 Some(d) if !d.contains(['/', '*', '^']) => {
-                    push_domain(&mut out, opts, n, d, opts.exact_domains)
+                    push_domain(out, opts, n, d, opts.exact_domains)
                 }
                 _ => out.report.skip(
                     Some(n),
@@ -91,7 +95,7 @@ pub fn load_hosts(bytes: &[u8], opts: &LoadOptions) -> Loaded {
             } else if PREAMBLE.contains(&first.to_ascii_lowercase().as_str()) {
                 out.report.ignored += 1;
             } else {
-                push_domain(&mut out, opts, n, first, true);
+                push_domain(out, opts, n, first, true);
             }
             continue;
         }
@@ -101,7 +105,7 @@ pub fn load_hosts(bytes: &[u8], opts: &LoadOptions) -> Loaded {
             if PREAMBLE.contains(&host.to_ascii_lowercase().as_str()) {
                 out.report.ignored += 1;
             } else {
-                push_domain(&mut out, opts, n, host, true);
+                push_domain(out, opts, n, host, true);
             }
         }
         if !any {
@@ -112,5 +116,4 @@ pub fn load_hosts(bytes: &[u8], opts: &LoadOptions) -> Loaded {
             );
         }
     }
-    out
 }

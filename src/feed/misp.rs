@@ -525,12 +525,16 @@ fn events(out: &mut Loaded, doc: &Json, f: &mut EventFn<'_>) -> bool {
 /// Errors ([`crate::ErrorKind::BadFeed`]): not JSON, or JSON with no `Event`, `response` or
 /// `Attribute` (not a MISP export). Bad attributes are skipped with their path, type and uuid.
 pub fn load_misp(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
+    let mut out = Loaded::default();
+    misp_into(bytes, opts, &mut out)?;
+    Ok(out)
+}
+
+/// [`load_misp`] into `out` (whose report it replaces).
+pub(crate) fn misp_into(bytes: &[u8], opts: &LoadOptions, out: &mut Loaded) -> Result<(), Error> {
     let doc = parse_json(bytes, opts, Format::Misp)?;
-    let mut out = Loaded {
-        report: LoadReport::new(&opts.source, Format::Misp),
-        ..Loaded::default()
-    };
-    if !events(&mut out, &doc, &mut |out, ev, path| {
+    out.report = LoadReport::new(&opts.source, Format::Misp);
+    if !events(out, &doc, &mut |out, ev, path| {
         load_event(out, opts, ev, path)
     }) {
         return Err(super::bad_feed(
@@ -538,7 +542,7 @@ pub fn load_misp(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
             "no \"Event\", \"response\" or \"Attribute\" key: not a MISP event export",
         ));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Whether `s` may name a file in a feed directory: a uuid-like token, no path separators.
@@ -560,6 +564,18 @@ pub fn load_misp_feed(
     read: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
     opts: &LoadOptions,
 ) -> Result<Loaded, Error> {
+    let mut out = Loaded::default();
+    misp_feed_into(manifest, read, opts, &mut out)?;
+    Ok(out)
+}
+
+/// [`load_misp_feed`] into `out` (whose report it replaces).
+pub(crate) fn misp_feed_into(
+    manifest: &[u8],
+    read: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
+    opts: &LoadOptions,
+    out: &mut Loaded,
+) -> Result<(), Error> {
     let doc = parse_json(manifest, opts, Format::Misp)?;
     let Json::Object(map) = doc else {
         return Err(super::bad_feed(
@@ -567,10 +583,7 @@ pub fn load_misp_feed(
             format_args!("manifest.json is not a JSON object: {}", show(&doc)),
         ));
     };
-    let mut out = Loaded {
-        report: LoadReport::new(&opts.source, Format::Misp),
-        ..Loaded::default()
-    };
+    out.report = LoadReport::new(&opts.source, Format::Misp);
     let mut keys: Vec<&String> = map.keys().collect();
     keys.sort();
     for uuid in keys {
@@ -631,9 +644,9 @@ pub fn load_misp_feed(
             );
             continue;
         }
-        out.indicators.append(&mut buffer.indicators);
+        out.take(&mut buffer);
         buffer.report.source.clone_from(&out.report.source);
         out.report.absorb(buffer.report);
     }
-    Ok(out)
+    Ok(())
 }

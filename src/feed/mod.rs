@@ -44,15 +44,23 @@ pub mod stix_pattern;
 mod warninglist;
 mod zeek;
 
+use csv::{feodo_into, threatfox_into, urlhaus_into};
 pub use csv::{load_feodo, load_threatfox, load_urlhaus, split_csv_line};
 pub use detect::detect;
+use hosts::hosts_into;
 pub use hosts::load_hosts;
+use misp::misp_into;
 pub use misp::{load_misp, load_misp_feed};
 pub use plain::load_plain;
+use plain::plain_into;
 pub use spamhaus::{load_spamhaus_drop, load_spamhaus_json};
+use spamhaus::{spamhaus_drop_into, spamhaus_json_into};
 pub use stix::load_stix;
+use stix::stix_into;
 pub use warninglist::load_warninglist;
+use warninglist::warninglist_into;
 pub use zeek::load_zeek;
+use zeek::zeek_into;
 
 use crate::compile::Builder;
 use crate::error::{Error, ErrorKind};
@@ -308,6 +316,24 @@ pub struct Loaded {
     pub allow: Vec<Indicator>,
     /// Counts and skipped entries.
     pub report: LoadReport,
+    /// Where pushed entries go while loading (the lists above unless [`load_into`]).
+    pub(crate) sink: Sink,
+}
+
+/// A builder that [`load_into`] lends to the loader, and the first error adding to it.
+#[derive(Clone, Default)]
+pub(crate) struct Sink {
+    builder: Option<Builder>,
+    error: Option<Error>,
+}
+
+impl fmt::Debug for Sink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sink")
+            .field("builder", &self.builder.as_ref().map(Builder::len))
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 impl Loaded {
@@ -322,9 +348,72 @@ impl Loaded {
         Ok(())
     }
 
+    /// An empty result that adds entries to `b` instead of listing them.
+    pub(crate) fn lending(b: Builder) -> Loaded {
+        Loaded {
+            sink: Sink {
+                builder: Some(b),
+                error: None,
+            },
+            ..Loaded::default()
+        }
+    }
+
+    /// Puts the lent builder back into `b`; the report, or the loader's error `r`, or the
+    /// first builder error.
+    pub(crate) fn give_back(
+        mut self,
+        b: &mut Builder,
+        r: Result<(), Error>,
+    ) -> Result<LoadReport, Error> {
+        if let Some(lent) = self.sink.builder.take() {
+            *b = lent;
+        }
+        r?;
+        match self.sink.error {
+            Some(e) => Err(e),
+            None => Ok(self.report),
+        }
+    }
+
+    /// Records an indicator: counted, then kept or added to the lent builder.
     pub(crate) fn push(&mut self, ind: Indicator) {
         self.report.loaded[ind.kind() as usize] += 1;
-        self.indicators.push(ind);
+        self.emit(ind, false);
+    }
+
+    /// Records an allowlist entry.
+    pub(crate) fn push_allow(&mut self, ind: Indicator) {
+        self.report.allow += 1;
+        self.emit(ind, true);
+    }
+
+    /// Moves `other`'s entries here (already counted in its report).
+    pub(crate) fn take(&mut self, other: &mut Loaded) {
+        for ind in std::mem::take(&mut other.indicators) {
+            self.emit(ind, false);
+        }
+        for ind in std::mem::take(&mut other.allow) {
+            self.emit(ind, true);
+        }
+    }
+
+    fn emit(&mut self, ind: Indicator, allow: bool) {
+        match &mut self.sink.builder {
+            None if allow => self.allow.push(ind),
+            None => self.indicators.push(ind),
+            Some(_) if self.sink.error.is_some() => {}
+            Some(b) => {
+                let r = if allow {
+                    b.add_allow(ind)
+                } else {
+                    b.add(ind).map(drop)
+                };
+                if let Err(e) = r {
+                    self.sink.error = Some(e);
+                }
+            }
+        }
     }
 }
 
@@ -333,6 +422,35 @@ impl Loaded {
 /// Errors: [`ErrorKind::UnknownFormat`] when the format cannot be detected, and
 /// [`ErrorKind::BadFeed`] when the content cannot be read as the format at all.
 pub fn load(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
+    let mut out = Loaded::default();
+    load_with(bytes, opts, &mut out)?;
+    Ok(out)
+}
+
+/// As [`load`], adding the indicators and allowlist entries to `b` as they are read
+/// instead of collecting them: a large feed then never exists as a list of [`Indicator`]s
+/// (each owning its strings), so the peak memory of a load is about the builder's. Returns
+/// the report ([`LoadReport::loaded`] counts what the feed gave, before the builder merges
+/// duplicates).
+///
+/// Errors: those of [`load`], and the first builder error (a limit, see
+/// [`Builder::add`]), after which nothing more is added. Entries added before an error stay
+/// in the builder.
+///
+/// ```
+/// use linerate::{feed::{self, LoadOptions}, Builder};
+/// let mut b = Builder::new();
+/// let report = feed::load_into(b"evil.com\n10.0.0.0/8\nevil.com\n", &LoadOptions::new("list"), &mut b).unwrap();
+/// assert_eq!((report.total(), b.len()), (3, 2));
+/// ```
+pub fn load_into(bytes: &[u8], opts: &LoadOptions, b: &mut Builder) -> Result<LoadReport, Error> {
+    let mut out = Loaded::lending(std::mem::take(b));
+    let r = load_with(bytes, opts, &mut out);
+    out.give_back(b, r)
+}
+
+/// Loads into `out` (its lists or its lent builder); `out.report` is replaced.
+pub(crate) fn load_with(bytes: &[u8], opts: &LoadOptions, out: &mut Loaded) -> Result<(), Error> {
     let format = match opts.format.or_else(|| detect(bytes)) {
         Some(f) => f,
         None => {
@@ -346,18 +464,19 @@ pub fn load(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
         }
     };
     match format {
-        Format::Plain => Ok(load_plain(bytes, opts)),
-        Format::Hosts => Ok(load_hosts(bytes, opts)),
-        Format::Urlhaus => Ok(load_urlhaus(bytes, opts)),
-        Format::Threatfox => Ok(load_threatfox(bytes, opts)),
-        Format::Feodo => Ok(load_feodo(bytes, opts)),
-        Format::SpamhausDrop => Ok(load_spamhaus_drop(bytes, opts)),
-        Format::SpamhausJson => Ok(load_spamhaus_json(bytes, opts)),
-        Format::Zeek => load_zeek(bytes, opts),
-        Format::Stix => load_stix(bytes, opts),
-        Format::Misp => load_misp(bytes, opts),
-        Format::Warninglist => load_warninglist(bytes, opts),
+        Format::Plain => plain_into(bytes, opts, out),
+        Format::Hosts => hosts_into(bytes, opts, out),
+        Format::Urlhaus => urlhaus_into(bytes, opts, out),
+        Format::Threatfox => threatfox_into(bytes, opts, out),
+        Format::Feodo => feodo_into(bytes, opts, out),
+        Format::SpamhausDrop => spamhaus_drop_into(bytes, opts, out),
+        Format::SpamhausJson => spamhaus_json_into(bytes, opts, out),
+        Format::Zeek => return zeek_into(bytes, opts, out),
+        Format::Stix => return stix_into(bytes, opts, out),
+        Format::Misp => return misp_into(bytes, opts, out),
+        Format::Warninglist => return warninglist_into(bytes, opts, out),
     }
+    Ok(())
 }
 
 /// Splits `bytes` into lines with 1-based numbers, stripping a UTF-8 BOM at the start and

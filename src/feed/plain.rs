@@ -29,10 +29,14 @@ enum Col {
 ///
 /// Cost: one pass, no allocation per line beyond the indicator itself.
 pub fn load_plain(bytes: &[u8], opts: &LoadOptions) -> Loaded {
-    let mut out = Loaded {
-        report: LoadReport::new(&opts.source, Format::Plain),
-        ..Loaded::default()
-    };
+    let mut out = Loaded::default();
+    plain_into(bytes, opts, &mut out);
+    out
+}
+
+/// [`load_plain`] into `out` (whose report it replaces).
+pub(crate) fn plain_into(bytes: &[u8], opts: &LoadOptions, out: &mut Loaded) {
+    out.report = LoadReport::new(&opts.source, Format::Plain);
     // Rows come grouped by kind: remember the last kind column's meaning.
     let mut last: (String, Option<Col>) = (String::new(), None);
     for (n, raw) in lines(bytes) {
@@ -104,7 +108,6 @@ pub fn load_plain(bytes: &[u8], opts: &LoadOptions) -> Loaded {
             Err(e) => out.report.skip(Some(n), None, e.to_string()),
         }
     }
-    out
 }
 
 /// `addr/len` with a numeric length: an IP network even when it is invalid (host bits

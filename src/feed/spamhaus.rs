@@ -31,10 +31,14 @@ fn push_cidr(
 
 /// Loads the DROP text list. Never fails: bad lines are skipped with their number.
 pub fn load_spamhaus_drop(bytes: &[u8], opts: &LoadOptions) -> Loaded {
-    let mut out = Loaded {
-        report: LoadReport::new(&opts.source, Format::SpamhausDrop),
-        ..Loaded::default()
-    };
+    let mut out = Loaded::default();
+    spamhaus_drop_into(bytes, opts, &mut out);
+    out
+}
+
+/// [`load_spamhaus_drop`] into `out` (whose report it replaces).
+pub(crate) fn spamhaus_drop_into(bytes: &[u8], opts: &LoadOptions, out: &mut Loaded) {
+    out.report = LoadReport::new(&opts.source, Format::SpamhausDrop);
     for (n, raw) in lines(bytes) {
         let text = String::from_utf8_lossy(raw);
         let line = text.trim();
@@ -45,18 +49,21 @@ pub fn load_spamhaus_drop(bytes: &[u8], opts: &LoadOptions) -> Loaded {
             Some((c, s)) => (c.trim(), Some(s.trim())),
             None => (line, None),
         };
-        push_cidr(&mut out, opts, n, cidr, sbl, None);
+        push_cidr(out, opts, n, cidr, sbl, None);
     }
-    out
 }
 
 /// Loads the DROP JSON-lines list; the metadata line is counted as ignored. Never fails:
 /// a line that is not a JSON object with a `cidr` string is skipped with its number.
 pub fn load_spamhaus_json(bytes: &[u8], opts: &LoadOptions) -> Loaded {
-    let mut out = Loaded {
-        report: LoadReport::new(&opts.source, Format::SpamhausJson),
-        ..Loaded::default()
-    };
+    let mut out = Loaded::default();
+    spamhaus_json_into(bytes, opts, &mut out);
+    out
+}
+
+/// [`load_spamhaus_json`] into `out` (whose report it replaces).
+pub(crate) fn spamhaus_json_into(bytes: &[u8], opts: &LoadOptions, out: &mut Loaded) {
+    out.report = LoadReport::new(&opts.source, Format::SpamhausJson);
     for (n, raw) in lines(bytes) {
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -85,7 +92,7 @@ pub fn load_spamhaus_json(bytes: &[u8], opts: &LoadOptions) -> Loaded {
             Some(serde_json::Value::String(c)) => {
                 let sbl = obj.get("sblid").and_then(|s| s.as_str());
                 let rir = obj.get("rir").and_then(|s| s.as_str());
-                push_cidr(&mut out, opts, n, c, sbl, rir);
+                push_cidr(out, opts, n, c, sbl, rir);
             }
             Some(other) => out.report.skip(
                 Some(n),
@@ -99,5 +106,4 @@ pub fn load_spamhaus_json(bytes: &[u8], opts: &LoadOptions) -> Loaded {
             ),
         }
     }
-    out
 }

@@ -114,6 +114,13 @@ fn marking_tlp(o: &Map<String, Json>) -> Option<Tlp> {
 /// Errors ([`crate::ErrorKind::BadFeed`]): not JSON, or JSON that is not a bundle, envelope,
 /// array of objects or indicator (no `objects` array).
 pub fn load_stix(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
+    let mut out = Loaded::default();
+    stix_into(bytes, opts, &mut out)?;
+    Ok(out)
+}
+
+/// [`load_stix`] into `out` (whose report it replaces).
+pub(crate) fn stix_into(bytes: &[u8], opts: &LoadOptions, out: &mut Loaded) -> Result<(), Error> {
     let doc = parse_json(bytes, opts, Format::Stix)?;
     let mut bundle_version: Option<&str> = None;
     let objects: Vec<&Json> =
@@ -147,10 +154,7 @@ pub fn load_stix(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
                 ))
             }
         };
-    let mut out = Loaded {
-        report: LoadReport::new(&opts.source, Format::Stix),
-        ..Loaded::default()
-    };
+    out.report = LoadReport::new(&opts.source, Format::Stix);
 
     // Context objects: identity names and marking definitions.
     let mut identities: HashMap<&str, &str> = HashMap::new();
@@ -216,10 +220,10 @@ pub fn load_stix(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
         .collect();
     for i in todo {
         if let Some(o) = objects.get(i).and_then(|o| o.as_object()) {
-            load_indicator(&mut out, opts, o, i, bundle_version, &identities, &markings);
+            load_indicator(out, opts, o, i, bundle_version, &identities, &markings);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn load_indicator(

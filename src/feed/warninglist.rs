@@ -18,6 +18,17 @@ use crate::indicator::{Indicator, Kind, Meta, Value, DEFAULT_REGEX_SIZE_LIMIT};
 /// Errors ([`crate::ErrorKind::BadFeed`]): not JSON, not an object, no `list` array, or a
 /// `type` outside `string`, `substring`, `hostname`, `cidr`, `regex`.
 pub fn load_warninglist(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
+    let mut out = Loaded::default();
+    warninglist_into(bytes, opts, &mut out)?;
+    Ok(out)
+}
+
+/// [`load_warninglist`] into `out` (whose report it replaces).
+pub(crate) fn warninglist_into(
+    bytes: &[u8],
+    opts: &LoadOptions,
+    out: &mut Loaded,
+) -> Result<(), Error> {
     let doc = parse_json(bytes, opts, Format::Warninglist)?;
     let bad = |what: String| super::bad_feed(opts, what);
     let obj = doc.as_object().ok_or_else(|| {
@@ -63,10 +74,7 @@ pub fn load_warninglist(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Erro
             }
             ks
         });
-    let mut out = Loaded {
-        report: LoadReport::new(&opts.source, Format::Warninglist),
-        ..Loaded::default()
-    };
+    out.report = LoadReport::new(&opts.source, Format::Warninglist);
     for (i, entry) in list.iter().enumerate() {
         let field = || Some(format!("list[{i}]"));
         let Some(text) = entry.as_str() else {
@@ -105,13 +113,12 @@ pub fn load_warninglist(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Erro
                 let exact = exact && v.kind() == Kind::Domain;
                 let mut ind = Indicator::new(v, meta);
                 ind.exact = exact;
-                out.allow.push(ind);
-                out.report.allow += 1;
+                out.push_allow(ind);
             }
             Err(e) => out.report.skip(None, field(), e.to_string()),
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// `/pattern/flags` → a regex-automata pattern.

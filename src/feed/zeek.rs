@@ -45,10 +45,14 @@ struct Header {
 /// line, or a header without the `indicator`, `indicator_type` or `meta.source` column.
 /// Bad rows are skipped with their line number.
 pub fn load_zeek(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
-    let mut out = Loaded {
-        report: LoadReport::new(&opts.source, Format::Zeek),
-        ..Loaded::default()
-    };
+    let mut out = Loaded::default();
+    zeek_into(bytes, opts, &mut out)?;
+    Ok(out)
+}
+
+/// [`load_zeek`] into `out` (whose report it replaces).
+pub(crate) fn zeek_into(bytes: &[u8], opts: &LoadOptions, out: &mut Loaded) -> Result<(), Error> {
+    out.report = LoadReport::new(&opts.source, Format::Zeek);
     let mut header: Option<Header> = None;
     let mut saw_space_fields = false;
     for (n, raw) in lines(bytes) {
@@ -213,8 +217,7 @@ pub fn load_zeek(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
         let mut ind = Indicator::new(v, meta);
         ind.exact = exact;
         if cw.and_then(get) == Some("T") {
-            out.report.allow += 1;
-            out.allow.push(ind);
+            out.push_allow(ind);
         } else {
             out.push(ind);
         }
@@ -225,5 +228,5 @@ pub fn load_zeek(bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, Error> {
             "no \"#fields<TAB>...\" header (a \"#fields\" line separated by spaces is a comment to Zeek: use a TAB after #fields)",
         ));
     }
-    Ok(out)
+    Ok(())
 }

@@ -417,6 +417,48 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Random bytes, biased towards the classified ones, at random lengths: the SIMD
+        /// masks equal the scalar ones, and `span_flags` / `prev` / `next` / `bits` agree with
+        /// plain loops over the bytes.
+        #[test]
+        fn simd_scalar_and_queries_agree(
+            line in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(b"aZ09.:-_/ \"<>`%@\x7f\x80\xc3\xff\x00".to_vec()),
+                    proptest::num::u8::ANY,
+                ],
+                0..300,
+            ),
+            a in 0usize..300,
+            len in 1usize..80,
+        ) {
+            let (x, y) = both(&line);
+            proptest::prop_assert_eq!(&x.blocks[..], &y.blocks[..]);
+            let st = a.min(line.len());
+            let e = (st + len).min(line.len());
+            if st < e {
+                let sp = &line[st..e];
+                let has = |p: &dyn Fn(u8) -> bool| sp.iter().any(|&b| p(b));
+                let mut want = 0;
+                if has(&|b| b == b'.') { want |= F_DOT; }
+                if has(&|b| b == b':') { want |= F_COLON; }
+                if has(&|b| b.is_ascii_digit()) { want |= F_DIGIT; }
+                if has(&|b| b >= 0x80) { want |= F_HIGH; }
+                if sp.windows(2).any(|w| w == b"..") { want |= F_DOTDOT; }
+                proptest::prop_assert_eq!(x.span_flags(st, e), want);
+                let last_dot = sp.iter().rposition(|&b| b == b'.').map(|p| p + st);
+                proptest::prop_assert_eq!(x.prev(st, e, |b| b.dot), last_dot);
+                let next_delim = line[st..].iter().position(|&b| is_url_delim(b)).map_or(line.len(), |p| p + st);
+                proptest::prop_assert_eq!(x.next(st, |b| b.delim), next_delim);
+                if e - st <= 64 {
+                    let want_bits = sp.iter().rev().fold(0u64, |m, &b| m << 1 | u64::from(b == b'/'));
+                    proptest::prop_assert_eq!(x.bits(st, e, |b| b.slash), want_bits);
+                }
+            }
+        }
+    }
+
     #[test]
     fn masks_follow_the_definitions() {
         let line = b"a.b:c-d_e 0x1F\xc3\xa9 Z/z";

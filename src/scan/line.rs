@@ -609,7 +609,12 @@ impl Database {
                 }
             }
         }
-        if f & C_COLON != 0 && (want_v4 || want_v6) {
+        // IPv6 needs two colons: single `:` runs (JSON, `key: value`) stop here.
+        if f & C_COLON != 0
+            && (want_v4 || want_v6)
+            && e - st >= 2
+            && (e - st > 64 || s.classes.bits(st, e, |b| b.colon).count_ones() >= 2)
+        {
             self.colon_run(line, st, e, s, now);
         }
     }
@@ -931,8 +936,10 @@ impl Database {
                 if p < covered {
                     continue;
                 }
-                let st = hex_run_start(&s.classes, p);
-                let e = hex_run_end(&s.classes, p);
+                // The hex run holding p: from after the last non-hex byte before it to the
+                // first non-hex byte after it.
+                let st = s.classes.prev(0, p, |b| !b.hex).map_or(0, |x| x + 1);
+                let e = s.classes.next(p, |b| !b.hex);
                 covered = e;
                 if Kind::hash_for_hex_len(e - st).is_some()
                     && !word_before(line, st, false)
@@ -984,41 +991,4 @@ fn next_digit_start(c: &super::classify::Classes, i: usize, e: usize) -> Option<
         k += 1;
     }
     None
-}
-
-/// The first byte of the hex run holding `p`.
-fn hex_run_start(c: &super::classify::Classes, p: usize) -> usize {
-    let mut k = p / 64;
-    let sh = p % 64;
-    let mut m = if sh == 0 {
-        0
-    } else {
-        !c.blocks[k].hex << (64 - sh) >> (64 - sh)
-    };
-    loop {
-        if m != 0 {
-            return k * 64 + 64 - m.leading_zeros() as usize;
-        }
-        if k == 0 {
-            return 0;
-        }
-        k -= 1;
-        m = !c.blocks[k].hex;
-    }
-}
-
-/// One past the last byte of the hex run holding `p`.
-fn hex_run_end(c: &super::classify::Classes, p: usize) -> usize {
-    let mut k = p / 64;
-    let mut m = !c.blocks[k].hex >> (p % 64) << (p % 64);
-    loop {
-        if m != 0 {
-            return (k * 64 + m.trailing_zeros() as usize).min(c.len);
-        }
-        k += 1;
-        if k >= c.blocks.len() {
-            return c.len;
-        }
-        m = !c.blocks[k].hex;
-    }
 }
