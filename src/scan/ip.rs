@@ -23,8 +23,9 @@ impl Database {
     /// assert_eq!(ids, [0, 1]);
     /// ```
     ///
-    /// Cost: one bit test per address class gate, then one hash probe per distinct prefix
-    /// length present in that class; no allocation.
+    /// Cost: three bitmap reads and one read of the address's /16 list, all independent;
+    /// then, where a bitmap says so, one open-addressing probe (single addresses) or one hash
+    /// probe per distinct prefix length (/17–/31); no allocation.
     pub fn ip_indicators(
         &self,
         addr: IpAddr,
@@ -68,12 +69,13 @@ impl Database {
     /// assert_eq!(out, [true, true, false, false]);
     /// ```
     ///
-    /// Cost: a prefix structure built for membership (the union of the networks, a
-    /// DIR-16-8 with compressed leaves) answers with at most three dependent memory reads per address,
-    /// no hashing; addresses are processed in chunks of 32, each stage's reads prefetched
-    /// for the whole chunk so that cache misses overlap. When some indicator of the
-    /// database has a validity window, each covered address is then checked exactly
-    /// against `now` (one [`Database::ip_indicators`]-style lookup); otherwise nothing more.
+    /// Cost: a structure built for membership (the union of the networks without a port,
+    /// a DIR-16-8 with compressed leaves) answers with two dependent memory reads, no
+    /// hashing; addresses go in chunks of 32, the second read prefetched for the whole chunk
+    /// so that cache misses overlap (over 100 M addresses/s against 1M prefixes, see
+    /// `benches/ip.rs`). When some indicator of the database has a validity window, each
+    /// covered address is then checked exactly against `now` (one
+    /// [`Database::ip_indicators`]-style lookup); otherwise nothing more.
     pub fn contains_ipv4_batch(&self, addrs: &[Ipv4Addr], now: Timestamp, out: &mut [bool]) {
         let hits = &self.inner.hits;
         hits.ip.covers_v4_portless_batch(addrs, out);
