@@ -130,6 +130,17 @@ impl Collection {
         if let Value::Regex(p) = &ind.value {
             crate::indicator::check_regex(p, limits.regex_size_limit)?;
         }
+        if let Value::Ip { net, .. } = &ind.value {
+            // As `Value::parse` says for text: a /0 (or `::ffff:0:0/96`, IPv4's /0 once
+            // canonicalized) would match every address.
+            if crate::indicator::canonical_net(*net).prefix_len() == 0 {
+                return Err(Error::invalid(
+                    "ip",
+                    &net.to_string(),
+                    "prefix /0 would match every address",
+                ));
+            }
+        }
         let exact = ind.exact && ind.kind() == Kind::Domain;
         let id = self.store.push(tag, &bytes, h, ind.meta, exact);
         if let Value::Ip { net, port } = ind.value {

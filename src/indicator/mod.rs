@@ -385,7 +385,7 @@ fn parse_port(p: &str) -> Result<u16, String> {
 }
 
 /// IPv4-mapped IPv6 (`::ffff:a.b.c.d`) networks are stored as the IPv4 network.
-fn canonical_net(net: IpNet) -> IpNet {
+pub(crate) fn canonical_net(net: IpNet) -> IpNet {
     if let IpNet::V6(n) = net {
         if let Some(v4) = n.network().to_ipv4_mapped() {
             if n.prefix_len() >= 96 {
@@ -483,8 +483,11 @@ impl fmt::Display for Value {
             Value::Ip { net, port } => {
                 let single = net.prefix_len() == net.max_prefix_len();
                 match (net, port, single) {
-                    (IpNet::V4(n), Some(p), _) => write!(f, "{}:{p}", n.addr()),
-                    (IpNet::V6(n), Some(p), _) => write!(f, "[{}]:{p}", n.addr()),
+                    (IpNet::V4(n), Some(p), true) => write!(f, "{}:{p}", n.addr()),
+                    (IpNet::V6(n), Some(p), true) => write!(f, "[{}]:{p}", n.addr()),
+                    // Networks with a port (only through `Indicator::new`) keep their length.
+                    (IpNet::V4(n), Some(p), false) => write!(f, "{n}:{p}"),
+                    (IpNet::V6(n), Some(p), false) => write!(f, "[{n}]:{p}"),
                     (n, None, true) => write!(f, "{}", n.addr()),
                     (n, None, false) => write!(f, "{n}"),
                 }
@@ -658,6 +661,37 @@ mod tests {
     }
     fn err(k: Kind, s: &str) -> String {
         Value::parse(k, s).expect_err(s).to_string()
+    }
+
+    #[test]
+    fn networks_with_a_port_print_their_length_and_slash_zero_is_refused_everywhere() {
+        let v = |net: &str, port| Value::Ip {
+            net: net.parse().unwrap(),
+            port,
+        };
+        assert_eq!(v("10.1.0.0/16", Some(443)).to_string(), "10.1.0.0/16:443");
+        assert_eq!(v("10.1.2.3/32", Some(443)).to_string(), "10.1.2.3:443");
+        assert_eq!(
+            v("2001:db8::/32", Some(53)).to_string(),
+            "[2001:db8::/32]:53"
+        );
+        assert_eq!(
+            v("2001:db8::1/128", Some(53)).to_string(),
+            "[2001:db8::1]:53"
+        );
+        let meta = Meta::default();
+        for net in ["0.0.0.0/0", "::/0", "::ffff:0:0/96"] {
+            let mut b = crate::Builder::new();
+            let e = b
+                .add(Indicator::new(v(net, None), meta.clone()))
+                .expect_err(net);
+            assert!(
+                e.to_string().contains("/0 would match every address"),
+                "{e}"
+            );
+        }
+        let mut b = crate::Builder::new();
+        assert!(b.add(Indicator::new(v("0.0.0.0/1", None), meta)).is_ok());
     }
 
     #[test]
