@@ -173,7 +173,7 @@ mod tests {
             1 => Just((Some(150), None)),
             1 => Just((Some(0), Some(200))),
         ];
-        let len = prop_oneof![1 => 0u8..=32, 3 => 20u8..=32, 2 => Just(32u8)];
+        let len = prop_oneof![1 => 1u8..=32, 3 => 20u8..=32, 2 => Just(32u8)];
         (base(), len, port, window)
     }
 
