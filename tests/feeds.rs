@@ -606,6 +606,30 @@ fn load_path_files_and_directories() {
 }
 
 #[test]
+fn warninglists_repository_layout() {
+    // `lists/<name>/list.json`, as the MISP warninglists repository has them: every list of
+    // the directory is loaded; subdirectories without `list.json` are passed over.
+    let dir = std::env::temp_dir().join(format!("linerate-wl-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (name, fx) in [("cidrs", "wl_cidr.json"), ("hosts", "wl_hostname.json")] {
+        std::fs::create_dir_all(dir.join(name)).unwrap();
+        std::fs::copy(fixture(fx), dir.join(name).join("list.json")).unwrap();
+    }
+    std::fs::create_dir_all(dir.join("empty")).unwrap();
+    std::fs::write(dir.join("empty").join("notes.txt"), b"evil.example.com\n").unwrap();
+    let l = load_path(&dir, &LoadOptions::new("wl")).unwrap();
+    let one =
+        |fx| feed::load(&std::fs::read(fixture(fx)).unwrap(), &LoadOptions::new("x")).unwrap();
+    let (a, b) = (one("wl_cidr.json"), one("wl_hostname.json"));
+    let want = a.allow.len() + b.allow.len();
+    assert!(!a.allow.is_empty() && !b.allow.is_empty());
+    assert_eq!(l.allow.len(), want);
+    assert_eq!(l.report.allow, a.report.allow + b.report.allow);
+    assert!(l.indicators.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn bad_input() {
     let o = |f| LoadOptions {
         format: Some(f),

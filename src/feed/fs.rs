@@ -111,8 +111,16 @@ fn load_path_with(path: &Path, opts: &LoadOptions, out: &mut Loaded) -> Result<(
     let mut files: Vec<_> = std::fs::read_dir(path)
         .map_err(|e| io_err(path, e))?
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| e.path())
+        .filter_map(|e| {
+            let t = e.file_type().ok()?;
+            let p = e.path();
+            if t.is_file() {
+                return Some(p);
+            }
+            // The MISP warninglists layout: one `<name>/list.json` per list.
+            let list = p.join("list.json");
+            (t.is_dir() && list.is_file()).then_some(list)
+        })
         .filter(|p| !is_doc_file(p))
         .collect();
     files.sort();
@@ -125,9 +133,10 @@ fn load_path_with(path: &Path, opts: &LoadOptions, out: &mut Loaded) -> Result<(
     let mut loaded_any = files.is_empty();
     for f in files {
         let name = f
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+            .strip_prefix(path)
+            .unwrap_or(&f)
+            .to_string_lossy()
+            .into_owned();
         // Each file loads into its own list and report, sharing the lent builder.
         let mut l = Loaded::default();
         std::mem::swap(&mut l.sink, &mut out.sink);
