@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --release --example throughput -- [--indicators N] [--mb M] [--hit-rate R]
 //!     [--threads T] [--passes K] [--seed S] [--no-naive]
-//!     [--intel-tsv PATH]... [--log PATH]...
+//!     [--intel-tsv PATH]... [--allow PATH]... [--log PATH]...
 //!     [--write-corpus PATH] [--write-indicators PATH] [--write-fixed PATH]
 //! ```
 //!
@@ -13,7 +13,9 @@
 //! generated, a fraction R of which carries a planted indicator (drawn from the first 1000).
 //! `--intel-tsv` loads `type<TAB>value<TAB>source` files (gzip if named `.gz`) with
 //! linerate's plain loader, streamed into the builder (`feed::load_into`); `--log` scans
-//! the concatenation of the given files.
+//! the concatenation of the given files. `--allow` adds an allowlist (any format, a file or a
+//! directory such as the MISP warninglists' `lists/`; `feed::fs::load_path`) to linerate's
+//! database only: the naive baseline has no allowlist, so its ratio then compares unequal work.
 //! `--write-corpus` / `--write-indicators` (TSV, loadable with `--intel-tsv`) / `--write-fixed`
 //! (one fixed string a line, for `grep -F -f` and Hyperscan) save the data for peers.
 //!
@@ -43,6 +45,7 @@ struct Args {
     seed: u64,
     naive: bool,
     intel: Vec<String>,
+    allow: Vec<String>,
     logs: Vec<String>,
     write_corpus: Option<String>,
     write_indicators: Option<String>,
@@ -50,7 +53,7 @@ struct Args {
 }
 
 const USAGE: &str = "usage: throughput [--indicators N] [--mb M] [--hit-rate R] [--threads T] \
-[--passes K] [--seed S] [--no-naive] [--intel-tsv PATH]... [--log PATH]... \
+[--passes K] [--seed S] [--no-naive] [--intel-tsv PATH]... [--allow PATH]... [--log PATH]... \
 [--write-corpus PATH] [--write-indicators PATH] [--write-fixed PATH]";
 
 fn parse_args() -> Result<Args, String> {
@@ -63,6 +66,7 @@ fn parse_args() -> Result<Args, String> {
         seed: 0x11E_4A7E,
         naive: true,
         intel: Vec::new(),
+        allow: Vec::new(),
         logs: Vec::new(),
         write_corpus: None,
         write_indicators: None,
@@ -85,6 +89,7 @@ fn parse_args() -> Result<Args, String> {
             "--passes",
             "--seed",
             "--intel-tsv",
+            "--allow",
             "--log",
             "--write-corpus",
             "--write-indicators",
@@ -110,6 +115,7 @@ fn parse_args() -> Result<Args, String> {
             "--passes" => a.passes = (num(&v)? as usize).max(1),
             "--seed" => a.seed = num(&v)? as u64,
             "--intel-tsv" => a.intel.push(v),
+            "--allow" => a.allow.push(v),
             "--log" => a.logs.push(v),
             "--write-corpus" => a.write_corpus = Some(v),
             "--write-indicators" => a.write_indicators = Some(v),
@@ -399,6 +405,14 @@ fn run(a: &Args) -> Result<(), String> {
         println!("intel: {report}");
         for s in report.skipped.iter().take(3) {
             println!("intel:   e.g. skipped {s}");
+        }
+    }
+    for p in &a.allow {
+        let opts = LoadOptions::new(p.trim_end_matches('/').rsplit('/').next().unwrap_or(p));
+        let l = feed::fs::load_path(std::path::Path::new(p), &opts).map_err(|e| e.to_string())?;
+        println!("allow: {}", l.report);
+        for i in l.indicators.into_iter().chain(l.allow) {
+            b.add_allow(i).map_err(|e| e.to_string())?;
         }
     }
     let t_add = t.elapsed();
