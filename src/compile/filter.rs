@@ -54,6 +54,18 @@ fn load(name: &[u8], a: usize, e: usize) -> u64 {
     }
 }
 
+/// The set bits of `dots` (a name's dots, bit i = byte i), highest first.
+#[inline]
+fn dots_from_right(mut dots: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (dots != 0).then(|| {
+            let d = 63 - dots.leading_zeros() as usize;
+            dots &= !(1 << d);
+            d
+        })
+    })
+}
+
 impl DomainFilter {
     /// A filter holding `names` (normalized: lowercase ASCII).
     pub(crate) fn build<'a>(names: impl ExactSizeIterator<Item = &'a [u8]>) -> DomainFilter {
@@ -98,23 +110,33 @@ impl DomainFilter {
         }
     }
 
-    /// Walks `name`'s labels from the right; after each label from the second one on,
-    /// calls `probe` with the hash of the suffix so far, and stops early if it says yes.
-    /// Returns (stopped early, hash of the whole name).
+    /// Walks `name`'s labels from the right, at the dots `dots` gives (positions, right to
+    /// left); after each label from the second one on, calls `probe` with the hash of the
+    /// suffix so far, and stops early if it says yes. Returns (stopped early, hash of the
+    /// whole name).
     #[inline]
-    fn suffix_hashes(&self, name: &[u8], mut probe: impl FnMut(u64) -> bool) -> (bool, u64) {
+    fn walk(
+        &self,
+        name: &[u8],
+        dots: impl Iterator<Item = usize>,
+        mut probe: impl FnMut(u64) -> bool,
+    ) -> (bool, u64) {
         let mut h = self.seed;
         let mut e = name.len();
-        let mut labels = 0;
-        while let Some(d) = memchr::memrchr(b'.', &name[..e]) {
+        for (labels, d) in (1..).zip(dots) {
             h = self.label(h, name, d + 1, e);
-            labels += 1;
             if labels >= 2 && probe(h) {
                 return (true, h);
             }
             e = d;
         }
         (false, self.label(h, name, 0, e))
+    }
+
+    /// [`DomainFilter::walk`] with the dots searched for in `name`.
+    #[inline]
+    fn suffix_hashes(&self, name: &[u8], probe: impl FnMut(u64) -> bool) -> (bool, u64) {
+        self.walk(name, memchr::memrchr_iter(b'.', name), probe)
     }
 
     /// The word and the three-bit mask of the hash `h` (three bits in one word: about 0.5% false
@@ -146,25 +168,12 @@ impl DomainFilter {
     /// are the set bits of `dots` (bit i: `name[i] == b'.'`), found by the caller's byte
     /// classifier: no search for the dots.
     #[cfg(test)]
-    pub(crate) fn may_match_suffix_dots(&self, name: &[u8], mut dots: u64) -> bool {
+    pub(crate) fn may_match_suffix_dots(&self, name: &[u8], dots: u64) -> bool {
         if self.bits.is_empty() {
             return false;
         }
-        debug_assert!(name.len() <= 64);
-        let mut h = self.seed;
-        let mut e = name.len();
-        let mut labels = 0;
-        while dots != 0 {
-            let d = 63 - dots.leading_zeros() as usize;
-            dots &= !(1 << d);
-            h = self.label(h, name, d + 1, e);
-            labels += 1;
-            if labels >= 2 && self.may_contain(h) {
-                return true;
-            }
-            e = d;
-        }
-        self.may_contain(self.label(h, name, 0, e))
+        let (hit, h) = self.walk(name, dots_from_right(dots), |h| self.may_contain(h));
+        hit || self.may_contain(h)
     }
 
     /// The probes [`DomainFilter::may_match_suffix_dots`] makes, without making them: calls
@@ -173,29 +182,20 @@ impl DomainFilter {
     /// cache misses overlap, then checks them with [`DomainFilter::test`]. An empty filter
     /// gives no probe.
     #[inline]
-    pub(crate) fn suffix_probes(&self, name: &[u8], mut dots: u64, mut f: impl FnMut(usize, u64)) {
+    pub(crate) fn suffix_probes(&self, name: &[u8], dots: u64, mut f: impl FnMut(usize, u64)) {
         if self.bits.is_empty() {
             return;
         }
-        let mut h = self.seed;
-        let mut e = name.len();
-        let mut labels = 0;
         let mut emit = |h: u64| {
             let (w, m) = self.probes(h);
             self.prefetch(w);
             f(w, m);
         };
-        while dots != 0 {
-            let d = 63 - dots.leading_zeros() as usize;
-            dots &= !(1 << d);
-            h = self.label(h, name, d + 1, e);
-            labels += 1;
-            if labels >= 2 {
-                emit(h);
-            }
-            e = d;
-        }
-        emit(self.label(h, name, 0, e));
+        let (_, h) = self.walk(name, dots_from_right(dots), |h| {
+            emit(h);
+            false
+        });
+        emit(h);
     }
 
     /// Whether the probe `(word, mask)` from [`DomainFilter::suffix_probes`] passes.
@@ -224,19 +224,12 @@ impl DomainFilter {
     /// [`DomainFilter::may_contain_name`] for a name of at most 64 bytes whose dots are the
     /// set bits of `dots` (bit i: `name[i] == b'.'`).
     #[inline]
-    pub(crate) fn may_contain_name_dots(&self, name: &[u8], mut dots: u64) -> bool {
+    pub(crate) fn may_contain_name_dots(&self, name: &[u8], dots: u64) -> bool {
         if self.bits.is_empty() {
             return false;
         }
-        let mut h = self.seed;
-        let mut e = name.len();
-        while dots != 0 {
-            let d = 63 - dots.leading_zeros() as usize;
-            dots &= !(1 << d);
-            h = self.label(h, name, d + 1, e);
-            e = d;
-        }
-        self.may_contain(self.label(h, name, 0, e))
+        let (_, h) = self.walk(name, dots_from_right(dots), |_| false);
+        self.may_contain(h)
     }
 
     /// Whether `name` itself (any bytes, ASCII letters in any case) may be in the set. An

@@ -395,8 +395,8 @@ impl Database {
         Kind::ALL.iter().map(|&k| (k, n[k as usize])).collect()
     }
 
-    /// An estimate of the heap bytes held by the compiled structures and the store
-    /// (automata excluded).
+    /// An estimate of the heap bytes held by the compiled structures, the store and the
+    /// automata (metadata excluded: [`Database::memory_report`] has it).
     pub fn memory_estimate(&self) -> usize {
         let i = &*self.inner;
         i.store.memory() + i.allow_store.memory() + i.hits.memory() + i.allow.memory()

@@ -36,6 +36,21 @@ pub(crate) const fn is_url_delim(c: u8) -> bool {
     matches!(c, 0..=b' ' | b'"' | b'\'' | b'<' | b'>' | b'`' | 0x7f)
 }
 
+impl Block {
+    /// The flags ([`F_DOT`] | [`F_COLON`] | ...) of the bytes selected by `m` (a run of set
+    /// bits); `..` only when both dots are in this block.
+    #[inline]
+    pub(crate) fn flags(&self, m: u64) -> u8 {
+        let d = self.dot & m;
+        let f = |x: u64, bit: u8| if x != 0 { bit } else { 0 };
+        f(d, F_DOT)
+            | f(self.colon & m, F_COLON)
+            | f(self.digit & m, F_DIGIT)
+            | f(self.high & m, F_HIGH)
+            | f(d & (d >> 1), F_DOTDOT)
+    }
+}
+
 /// The class masks of one line (bits past its end are zero), kept in the scratch so that
 /// classifying allocates nothing once the longest line has been seen.
 #[derive(Default, Clone, Debug)]
@@ -208,26 +223,21 @@ impl Classes {
     #[inline]
     pub(crate) fn span_flags(&self, st: usize, e: usize) -> u8 {
         let (ks, ke) = (st / 64, (e - 1) / 64);
-        let (mut dot, mut colon, mut digit, mut high, mut dd) = (0u64, 0u64, 0u64, 0u64, 0u64);
+        let mut f = 0;
         for k in ks..=ke {
-            let b = &self.blocks[k];
             let mut m = u64::MAX;
             if k == ks {
                 m &= u64::MAX << (st % 64);
             }
             if k == ke {
                 m &= u64::MAX >> (63 - (e - 1) % 64);
+            } else if self.blocks[k].dot >> 63 & self.blocks[k + 1].dot & 1 != 0 {
+                // `..` across the block boundary (both dots inside the span).
+                f |= F_DOTDOT;
             }
-            dot |= b.dot & m;
-            colon |= b.colon & m;
-            digit |= b.digit & m;
-            high |= b.high & m;
-            // Bit i: dots at i and i + 1 (both inside the span: i + 1 < e).
-            let next = self.blocks.get(k + 1).map_or(0, |n| n.dot & 1);
-            dd |= b.dot & m & (b.dot >> 1 | next << 63) & if k == ke { m >> 1 } else { u64::MAX };
+            f |= self.blocks[k].flags(m);
         }
-        let f = |x: u64, bit: u8| if x != 0 { bit } else { 0 };
-        f(dot, F_DOT) | f(colon, F_COLON) | f(digit, F_DIGIT) | f(high, F_HIGH) | f(dd, F_DOTDOT)
+        f
     }
 
     /// The last position in `[st, e)` whose bit in `sel` is set.

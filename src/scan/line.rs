@@ -17,7 +17,7 @@ use memchr::memchr_iter;
 use std::ops::ControlFlow;
 
 use super::classify::{
-    Classes, F_COLON as C_COLON, F_DIGIT as C_DIGIT, F_DOT as C_DOT, F_DOTDOT as C_DOTDOT,
+    Block, Classes, F_COLON as C_COLON, F_DIGIT as C_DIGIT, F_DOT as C_DOT, F_DOTDOT as C_DOTDOT,
     F_HIGH as C_HIGH,
 };
 
@@ -329,10 +329,23 @@ impl Database {
         now: Timestamp,
         s: &mut Scratch,
     ) {
-        let filter = &self.inner.hits.domain_filter;
-        if name.is_ascii() && !filter.may_match_suffix(name) {
+        if name.is_ascii() && !self.inner.hits.domain_filter.may_match_suffix(name) {
             return;
         }
+        self.observe_name_passed(name, span, where_seen, now, s);
+    }
+
+    /// [`Database::observe_name`] once an ASCII name has passed the domain filter (non-ASCII
+    /// names are checked here, after normalization).
+    fn observe_name_passed(
+        &self,
+        name: &[u8],
+        span: Span,
+        where_seen: Where,
+        now: Timestamp,
+        s: &mut Scratch,
+    ) {
+        let filter = &self.inner.hits.domain_filter;
         let mut buf = std::mem::take(&mut s.buf);
         if normalize::domain(name, &mut buf).is_ok()
             && (name.is_ascii() || filter.may_match_suffix(&buf))
@@ -363,7 +376,7 @@ impl Database {
                 done = i;
                 let (a, b, _) = s.names[i as usize];
                 let (a, b) = (a as usize, b as usize);
-                self.observe_name(&line[a..b], Span::new(a, b), Where::Line, now, s);
+                self.observe_name_passed(&line[a..b], Span::new(a, b), Where::Line, now, s);
             }
         }
         s.probes = probes;
@@ -564,13 +577,7 @@ impl Database {
                 }
                 let m = (u64::MAX << a) & (u64::MAX >> (63 - z));
                 todo &= !m;
-                let d = b.dot & m;
-                let flag = |x: u64, bit: u8| if x != 0 { bit } else { 0 };
-                let f = flag(d, C_DOT)
-                    | flag(b.colon & m, C_COLON)
-                    | flag(b.digit & m, C_DIGIT)
-                    | flag(b.high & m, C_HIGH)
-                    | flag(d & (d >> 1), C_DOTDOT);
+                let f = b.flags(m);
                 let (st, e) = (k * 64 + a as usize, k * 64 + z as usize + 1);
                 self.run(line, st, e, f, s, now, want_v4, want_v6, want_dom);
             }
@@ -610,11 +617,7 @@ impl Database {
             }
         }
         // IPv6 needs two colons: single `:` runs (JSON, `key: value`) stop here.
-        if f & C_COLON != 0
-            && (want_v4 || want_v6)
-            && e - st >= 2
-            && (e - st > 64 || s.classes.bits(st, e, |b| b.colon).count_ones() >= 2)
-        {
+        if f & C_COLON != 0 && (want_v4 || want_v6) && two_colons(&s.classes, st, e) {
             self.colon_run(line, st, e, s, now);
         }
     }
@@ -708,46 +711,18 @@ impl Database {
     /// IPv6 candidates in a token run `[st, e)` holding a colon: its maximal sub-runs of hex
     /// digits, colons and dots with two colons or more.
     fn colon_run(&self, line: &[u8], st: usize, e: usize, s: &mut Scratch, now: Timestamp) {
-        if e - st <= 64 {
-            // From the masks: sub-runs of hex digits, colons and dots, and their colons.
-            let c = &s.classes;
-            let colons = c.bits(st, e, |b| b.colon);
-            if colons.count_ones() < 2 {
-                return;
-            }
-            let mut v = c.bits(st, e, |b| b.hex | b.colon | b.dot);
-            while v != 0 {
-                let a = v.trailing_zeros();
-                let len = (!(v >> a)).trailing_zeros();
-                let sub = if len >= 64 {
-                    u64::MAX
-                } else {
-                    ((1u64 << len) - 1) << a
-                };
-                v &= !sub;
-                if (colons & sub).count_ones() >= 2 {
-                    let a = st + a as usize;
-                    self.v6_candidate(line, a, a + len as usize, s, now);
-                }
-            }
-            return;
-        }
-        let is_v6 = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
+        let v6 = |b: &Block| b.hex | b.colon | b.dot;
         let mut i = st;
         while i < e {
-            if !is_v6(line[i]) {
-                i += 1;
-                continue;
+            let a = s.classes.next(i, v6);
+            if a >= e {
+                return;
             }
-            let a = i;
-            let mut colons = 0;
-            while i < e && is_v6(line[i]) {
-                colons += usize::from(line[i] == b':');
-                i += 1;
+            let z = s.classes.next(a, |b| !v6(b)).min(e);
+            if two_colons(&s.classes, a, z) {
+                self.v6_candidate(line, a, z, s, now);
             }
-            if colons >= 2 {
-                self.v6_candidate(line, a, i, s, now);
-            }
+            i = z;
         }
     }
 
@@ -967,6 +942,16 @@ impl Database {
             }
         }
     }
+}
+
+/// Whether `[st, e)` holds two colons or more (what every IPv6 candidate needs).
+#[inline]
+fn two_colons(c: &Classes, st: usize, e: usize) -> bool {
+    if e - st <= 64 {
+        return c.bits(st, e, |b| b.colon).count_ones() >= 2;
+    }
+    let p = c.next(st, |b| b.colon);
+    p < e && c.next(p + 1, |b| b.colon) < e
 }
 
 /// The first start of a digit run in `[i, e)` (a digit whose previous byte is not a digit).
