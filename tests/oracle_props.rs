@@ -92,6 +92,10 @@ const REGEXES: &[&str] = &[
     r"(?i)get\s+/\S*",
     r"\.com\b",
     r"x.y",
+    // Regexes with required literals: prefix, inner factor, suffix (the prefilter paths).
+    r"evil[0-9]*\.com",
+    r"(aa|\w{1,2}gw)[0-9]",
+    r"[a-z]+db8:",
 ];
 /// Bytes that sit next to planted tokens: some keep boundaries, some break them.
 const NEIGHBOURS: &[&[u8]] = &[
@@ -359,6 +363,55 @@ fn scan_line_agrees_with_oracle() {
         .run(&strat, |(inds, allow, lines, now)| {
             check(&inds, &allow, &lines, now)
         })
+        .unwrap();
+}
+
+/// More literals than the gate takes (256): the overlapping literal pass runs on every line
+/// without a pre-check, beside the regexes with their own.
+/// Same indicators as `scan_line_agrees_with_oracle`, plus 300 filler literals, some of
+/// which the lines contain; fillers in the allowlist too, half of the time.
+#[test]
+fn many_literals_agree() {
+    let mut runner = TestRunner::new(Config {
+        cases: cases(),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let filler = |i: usize| {
+        (
+            (Kind::Literal, format!("qz{i}qz"), i % 2 == 0),
+            (None, None),
+        )
+    };
+    let strat = (
+        prop::collection::vec((indicator(), window()), 1..14),
+        prop::collection::vec((indicator(), window()), 0..4),
+        prop::collection::vec((line(), 0usize..400, line()), 1..6),
+        0i64..100,
+        any::<bool>(),
+    );
+    runner
+        .run(
+            &strat,
+            |(mut inds, mut allow, lines, now, allow_fillers)| {
+                inds.extend((0..300).map(filler));
+                if allow_fillers {
+                    allow.extend((290..600).map(filler));
+                }
+                let lines: Vec<Vec<u8>> = lines
+                    .into_iter()
+                    .map(|(a, i, b)| {
+                        [
+                            a,
+                            format!("{}{i}qz", ["qz", "QZ"][i % 3 % 2]).into_bytes(),
+                            b,
+                        ]
+                        .concat()
+                    })
+                    .collect();
+                check(&inds, &allow, &lines, now)
+            },
+        )
         .unwrap();
 }
 
