@@ -367,9 +367,11 @@ fn scan_line_agrees_with_oracle() {
 }
 
 /// More literals than the gate takes (256): the overlapping literal pass runs on every line
-/// without a pre-check, beside the regexes with their own.
-/// Same indicators as `scan_line_agrees_with_oracle`, plus 300 filler literals, some of
-/// which the lines contain; fillers in the allowlist too, half of the time.
+/// without a pre-check, and literals of 4 bytes or more beginning with `/` go to the
+/// slash-anchored path walk (prefixes of each other, and inside longer paths). Same
+/// indicators as `scan_line_agrees_with_oracle`, plus 1200 filler literals (about 900
+/// distinct), some of which the lines contain; fillers in the allowlist too, half of the
+/// time.
 #[test]
 fn many_literals_agree() {
     let mut runner = TestRunner::new(Config {
@@ -378,15 +380,26 @@ fn many_literals_agree() {
         ..Config::default()
     });
     let filler = |i: usize| {
-        (
-            (Kind::Literal, format!("qz{i}qz"), i % 2 == 0),
-            (None, None),
-        )
+        let (text, nocase) = match i % 4 {
+            0 => (format!("qz{i}qz"), i % 8 == 0),
+            1 => (format!("/qz{}", i / 4), false),
+            2 => (format!("/qz{}/a/{}", i / 40, (i / 4) % 10), false),
+            _ => (format!("/a/{}", (i / 4) % 10), i % 8 == 3),
+        };
+        ((Kind::Literal, text, nocase), (None, None))
+    };
+    let planted = |i: usize| match i % 6 {
+        0 => format!("{}{i}qz", ["qz", "QZ"][i % 3 % 2]),
+        1 => format!("/qz{i}"),
+        2 => format!("x/qz{}/a/{}", i / 40, i % 10),
+        3 => format!("/a/{i}/qz{}", i / 4),
+        4 => format!("/A/{i}"),
+        _ => format!("//qz{i}/a/"),
     };
     let strat = (
         prop::collection::vec((indicator(), window()), 1..14),
         prop::collection::vec((indicator(), window()), 0..4),
-        prop::collection::vec((line(), 0usize..400, line()), 1..6),
+        prop::collection::vec((line(), 0usize..1600, line()), 1..6),
         0i64..100,
         any::<bool>(),
     );
@@ -394,20 +407,13 @@ fn many_literals_agree() {
         .run(
             &strat,
             |(mut inds, mut allow, lines, now, allow_fillers)| {
-                inds.extend((0..300).map(filler));
+                inds.extend((0..1200).map(filler));
                 if allow_fillers {
-                    allow.extend((290..600).map(filler));
+                    allow.extend((1150..1500).map(filler));
                 }
                 let lines: Vec<Vec<u8>> = lines
                     .into_iter()
-                    .map(|(a, i, b)| {
-                        [
-                            a,
-                            format!("{}{i}qz", ["qz", "QZ"][i % 3 % 2]).into_bytes(),
-                            b,
-                        ]
-                        .concat()
-                    })
+                    .map(|(a, i, b)| [a, planted(i).into_bytes(), b].concat())
                     .collect();
                 check(&inds, &allow, &lines, now)
             },

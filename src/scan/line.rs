@@ -288,7 +288,7 @@ impl Database {
         scratch.adapt(self.inner.uid);
         scratch.pending.clear();
         self.tokens(line, scratch, now);
-        self.observe_raw(line, 0, Where::Line, now, scratch);
+        self.observe_raw(line, 0, Where::Line, now, true, scratch);
         self.flush(scratch, f)
     }
 

@@ -139,7 +139,7 @@ impl Index {
         // Entries with a validity window: only live ones count.
         let mut hit = false;
         if let Some(l) = &self.literals {
-            l.find(text, |id, _, _| hit |= self.live(id, now));
+            l.find(text, None, |id, _, _| hit |= self.live(id, now));
         }
         if !hit {
             if let Some(r) = &self.regexes {
@@ -188,13 +188,15 @@ impl Database {
     }
 
     /// Searches `hay` for literal and regex indicators, queueing sightings with spans offset
-    /// by `base`. Allocation-free once the scratch has grown.
+    /// by `base`. `classified`: `s.classes` holds `hay`'s classification (the line scanner
+    /// has made it). Allocation-free once the scratch has grown.
     pub(crate) fn observe_raw(
         &self,
         hay: &[u8],
         base: usize,
         where_seen: Where,
         now: Timestamp,
+        classified: bool,
         s: &mut Scratch,
     ) {
         let inner = &*self.inner;
@@ -212,7 +214,8 @@ impl Database {
             }
         };
         if let Some(l) = &hits.literals {
-            l.find(hay, |id, a, b| push(id, Kind::Literal, a, b));
+            let classes = classified.then_some(&s.classes);
+            l.find(hay, classes, |id, a, b| push(id, Kind::Literal, a, b));
         }
         if let Some(r) = &hits.regexes {
             r.find(hay, &mut s.hit_regex, |id, a, b| {

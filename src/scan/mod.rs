@@ -1,7 +1,7 @@
 //! Scanning: the per-thread [`Scratch`], the [`Sighting`]s reported, the line tokenizer and
 //! the lookups shared by every way in (lines, packets).
 
-mod classify;
+pub(crate) mod classify;
 mod ip;
 mod line;
 pub mod long;

@@ -311,7 +311,7 @@ impl Database {
                 }
             }
         }
-        self.observe_raw(payload, base, Where::Payload, now, s);
+        self.observe_raw(payload, base, Where::Payload, now, false, s);
     }
 
     /// An address observation; an IPv4-mapped IPv6 address is also observed as IPv4.
