@@ -103,7 +103,9 @@ impl Naive {
                 "md5" | "sha1" | "sha256" | "sha512" => {
                     n.hashes.insert(v.to_ascii_lowercase());
                 }
-                "literal" => lits.push(v.to_string()),
+                // `url_path` rows (maltrail's paths) are case-sensitive literals, as linerate's
+                // plain loader reads them.
+                "literal" | "url_path" => lits.push(v.to_string()),
                 "regex" => res.push(v.to_string()),
                 _ => {}
             }
