@@ -606,10 +606,11 @@ impl Database {
             if f & C_COLON == 0 {
                 self.dotted(line, st, e, f, s, now, want_v4, want_dom);
             } else {
+                // The pieces between colons that hold a dot (from the class masks).
                 let mut p = st;
                 while p < e {
-                    let q = memchr::memchr(b':', &line[p..e]).map_or(e, |x| p + x);
-                    if memchr::memchr(b'.', &line[p..q]).is_some() {
+                    let q = s.classes.next(p, |b| b.colon).min(e);
+                    if s.classes.next(p, |b| b.dot) < q {
                         self.dotted(line, p, q, f, s, now, want_v4, want_dom);
                     }
                     p = q + 1;
@@ -747,16 +748,20 @@ impl Database {
             e -= 1;
         }
         let tok = &line[st..e];
-        let ncolon = tok.iter().filter(|&&b| b == b':').count();
+        if tok.len() > 45 || tok.len() < 2 {
+            return;
+        }
+        let colons = s.classes.bits(st, e, |b| b.colon);
+        let ncolon = colons.count_ones();
         // 8 colons: `1:2:3:4:5:6:7::` and `::2:3:4:5:6:7:8` are valid too.
-        if !(2..=8).contains(&ncolon) || tok.len() > 45 {
+        if !(2..=8).contains(&ncolon) {
             return;
         }
         // Without `::` an address has 8 groups (7 colons), or 6 and a dotted quad:
         // this rejects times and MAC addresses before the parser sees them.
-        if !tok.windows(2).any(|w| w == b"::")
+        if colons & colons >> 1 == 0
             && ncolon != 7
-            && !(ncolon == 6 && memchr::memchr(b'.', tok).is_some())
+            && !(ncolon == 6 && s.classes.bits(st, e, |b| b.dot) != 0)
         {
             return;
         }
