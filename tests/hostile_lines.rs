@@ -7,7 +7,7 @@
 
 mod oracle;
 
-use linerate::{Indicator, Kind, Scratch, Timestamp};
+use linerate::{Indicator, Kind, Meta, Scratch, Timestamp, Value};
 use oracle::{build_db, render, scanner_hits, Hit, Oracle};
 use std::time::{Duration, Instant};
 
@@ -212,6 +212,28 @@ fn quadratic_traps() {
     // Scheme characters before every "://".
     let l = repeat(b"a.b+c-d://", MIB);
     timed_scan("scheme runs", &inds, &l, budget);
+}
+
+/// URL-path literals (more than the gate takes) against a line that begins a long listed
+/// path at every `/`: the anchored walks are budgeted, so the scan stays linear.
+#[test]
+fn path_literal_walks_stay_linear() {
+    let lit = |t: &str| {
+        Indicator::new(
+            Value::literal(t.as_bytes(), false).unwrap(),
+            Meta::source("p"),
+        )
+    };
+    let mut inds: Vec<Indicator> = (0..300).map(|i| lit(&format!("/p{i}/x"))).collect();
+    inds.push(lit(&format!("{}/b", "/a".repeat(100))));
+    inds.push(lit("/a/a/a/a"));
+    let l = repeat(b"/a", MIB);
+    let got = timed_scan("path walks", &inds, &l, Duration::from_secs(5));
+    // `/a/a/a/a` at every `/` with 8 bytes left; the long path nowhere.
+    assert_eq!(got.len(), l.len() / 2 - 3);
+    assert!(got
+        .iter()
+        .all(|h| h.end - h.start == 8 && h.kind == Kind::Literal));
 }
 
 #[test]

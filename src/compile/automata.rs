@@ -93,7 +93,14 @@ impl SlashLiterals {
     /// Calls `f(id, start, end)` for every occurrence of every literal in `hay`. With
     /// `classes` (the line's classification), the `/` come from its slash masks; otherwise
     /// from `memchr`.
+    ///
+    /// Cost: one filter test per `/`, and a walk as deep as the longest listed path that the
+    /// text at that `/` begins. Walks are budgeted at 8 steps per byte of `hay` (plus 1024):
+    /// text built to begin long paths at every `/` (`/a/a/a/...` against a listed
+    /// `/a/a/.../b`) would otherwise cost the paths' length per byte. Past the budget, the
+    /// rest of `hay` is searched by the same automaton unanchored, which is linear.
     fn find(&self, hay: &[u8], classes: Option<&Classes>, f: &mut impl FnMut(u32, usize, usize)) {
+        let mut budget = hay.len().saturating_mul(8).saturating_add(1024);
         match classes {
             Some(c) => {
                 let n = hay.len().div_ceil(64).min(c.blocks.len());
@@ -102,50 +109,76 @@ impl SlashLiterals {
                     while m != 0 {
                         let p = k * 64 + m.trailing_zeros() as usize;
                         m &= m - 1;
-                        if p + 4 > hay.len() {
+                        if !self.step(hay, p, &mut budget, f) {
                             return;
                         }
-                        self.at(hay, p, f);
                     }
                 }
             }
             None => {
                 for p in memchr::memchr_iter(b'/', hay) {
-                    if p + 4 > hay.len() {
+                    if !self.step(hay, p, &mut budget, f) {
                         return;
                     }
-                    self.at(hay, p, f);
                 }
             }
         }
     }
 
-    /// The literals that begin at `p` (a `/` with 3 bytes after it): a filter test, and the
-    /// walk when the filter passes.
+    /// [`SlashLiterals::find`] at the `/` at `p`; false when the search is over (the end of
+    /// `hay`, or the budget spent and the rest searched unanchored).
     #[inline(always)]
-    fn at(&self, hay: &[u8], p: usize, f: &mut impl FnMut(u32, usize, usize)) {
-        let Some(&b4) = hay[p..].first_chunk::<4>() else {
-            return;
+    fn step(
+        &self,
+        hay: &[u8],
+        p: usize,
+        budget: &mut usize,
+        f: &mut impl FnMut(u32, usize, usize),
+    ) -> bool {
+        let Some(&b4) = hay.get(p..).and_then(|t| t.first_chunk::<4>()) else {
+            return false;
         };
         let pass = self.has(Self::slot4(b4))
             || hay[p..]
                 .first_chunk::<8>()
                 .is_some_and(|&b8| self.has(Self::slot8(b8)));
         if pass {
-            self.walk(hay, p, f);
+            *budget = budget.saturating_sub(self.walk(hay, p, f));
+            if *budget == 0 {
+                self.unanchored(hay, p + 1, f);
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Every occurrence that begins at or after `from`, by an unanchored overlapping search.
+    #[cold]
+    fn unanchored(&self, hay: &[u8], from: usize, f: &mut impl FnMut(u32, usize, usize)) {
+        use aho_corasick::automaton::{Automaton, OverlappingState};
+        if from >= hay.len() {
+            return;
+        }
+        let input = aho_corasick::Input::new(hay).span(from..hay.len());
+        let mut state = OverlappingState::start();
+        while let Ok(()) = self.nfa.try_find_overlapping(&input, &mut state) {
+            let Some(m) = state.get_match() else { break };
+            f(self.ids[m.pattern().as_usize()], m.start(), m.end());
         }
     }
 
     #[inline(never)]
-    fn walk(&self, hay: &[u8], p: usize, f: &mut impl FnMut(u32, usize, usize)) {
+    fn walk(&self, hay: &[u8], p: usize, f: &mut impl FnMut(u32, usize, usize)) -> usize {
         use aho_corasick::automaton::Automaton;
         use aho_corasick::Anchored;
         let nfa = &self.nfa;
         let Ok(mut sid) = nfa.start_state(Anchored::Yes) else {
-            return;
+            return 0;
         };
+        let mut steps = 0;
         for (i, &byte) in hay[p..].iter().enumerate() {
             sid = nfa.next_state(Anchored::Yes, sid, byte);
+            steps = i + 1;
             if nfa.is_special(sid) {
                 if nfa.is_dead(sid) {
                     break;
@@ -160,6 +193,7 @@ impl SlashLiterals {
                 }
             }
         }
+        steps
     }
 
     fn memory(&self) -> usize {
@@ -992,6 +1026,53 @@ mod tests {
             want.sort_unstable();
             assert_eq!(got, want, "{hay}");
             assert_eq!(lits.any(hay.as_bytes()), !want.is_empty(), "{hay}");
+        }
+    }
+
+    /// Text that begins a long listed path at every `/` exhausts the walk budget; the rest
+    /// is searched unanchored, and every occurrence is still reported exactly once.
+    #[test]
+    fn slash_literals_past_the_walk_budget() {
+        let long = format!("{}/b", "/a".repeat(60));
+        let mut pats: Vec<String> = (0..300).map(|i| format!("/p{i}/x")).collect();
+        pats.extend([long, "/a/a".into(), "/a/a/a/a/a/a".into(), "/a/a/b".into()]);
+        let items: Vec<(Vec<u8>, bool, u32)> = pats
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_bytes().to_vec(), false, i as u32))
+            .collect();
+        let lits = Literals::build(items).unwrap().unwrap();
+        let sl = lits.slash.as_ref().unwrap();
+        for hay in [
+            "/a".repeat(5000) + "/b",
+            "x".to_string() + &"/a".repeat(3000),
+        ] {
+            // Without the budget the walks would take about 120 steps per `/`.
+            let mut steps = 0;
+            for p in memchr::memchr_iter(b'/', hay.as_bytes()) {
+                steps += sl.walk(hay.as_bytes(), p, &mut |_, _, _| {});
+            }
+            assert!(steps > 8 * hay.len() + 1024, "{steps}");
+            let mut want = vec![];
+            for (i, p) in pats.iter().enumerate() {
+                for at in 0..hay.len() {
+                    if hay.as_bytes()[at..].starts_with(p.as_bytes()) {
+                        want.push((i as u32, at, at + p.len()));
+                    }
+                }
+            }
+            for classes in [false, true] {
+                let mut c = Classes::default();
+                c.classify(hay.as_bytes());
+                let mut got = vec![];
+                lits.find(hay.as_bytes(), classes.then_some(&c), |id, a, b| {
+                    got.push((id, a, b))
+                });
+                got.sort_unstable();
+                want.sort_unstable();
+                assert_eq!(got.len(), want.len());
+                assert!(got == want, "classes {classes}");
+            }
         }
     }
 
