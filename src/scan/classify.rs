@@ -38,13 +38,15 @@ pub(crate) const fn is_url_delim(c: u8) -> bool {
 
 impl Block {
     /// The flags ([`F_DOT`] | [`F_COLON`] | ...) of the bytes selected by `m` (a run of set
-    /// bits); `..` only when both dots are in this block.
+    /// bits); `..` and two colons only when both are in this block.
     #[inline]
     pub(crate) fn flags(&self, m: u64) -> u8 {
         let d = self.dot & m;
+        let c = self.colon & m;
         let f = |x: u64, bit: u8| if x != 0 { bit } else { 0 };
         f(d, F_DOT)
-            | f(self.colon & m, F_COLON)
+            | f(c, F_COLON)
+            | f(c & c.wrapping_sub(1), F_COLON2)
             | f(self.digit & m, F_DIGIT)
             | f(self.high & m, F_HIGH)
             | f(d & (d >> 1), F_DOTDOT)
@@ -69,6 +71,8 @@ pub(crate) const F_DIGIT: u8 = 8;
 pub(crate) const F_HIGH: u8 = 16;
 /// [`Classes::span_flags`]: the span holds `..`.
 pub(crate) const F_DOTDOT: u8 = 32;
+/// [`Classes::span_flags`]: the span holds two `:` or more.
+pub(crate) const F_COLON2: u8 = 64;
 
 const DIGIT: u8 = 1;
 const UPPER_A_O: u8 = 2; // letters with high nibble 4/6, low nibble 1-F (A-O, a-o)
@@ -219,7 +223,7 @@ impl Classes {
     }
 
     /// The flags of the span `[st, e)` (`st < e`): which of `.`, `:`, digits, non-ASCII
-    /// bytes and `..` it holds, as [`F_DOT`] | [`F_COLON`] | ... , in one pass over its words.
+    /// bytes, `..` and two colons it holds, as [`F_DOT`] | [`F_COLON`] | ... , in one pass over its words.
     #[inline]
     pub(crate) fn span_flags(&self, st: usize, e: usize) -> u8 {
         let (ks, ke) = (st / 64, (e - 1) / 64);
@@ -235,7 +239,12 @@ impl Classes {
                 // `..` across the block boundary (both dots inside the span).
                 f |= F_DOTDOT;
             }
-            f |= self.blocks[k].flags(m);
+            let bf = self.blocks[k].flags(m);
+            if f & bf & F_COLON != 0 {
+                // A colon in an earlier block of the span and one in this one.
+                f |= F_COLON2;
+            }
+            f |= bf;
         }
         f
     }
@@ -456,6 +465,7 @@ mod tests {
                 if has(&|b| b.is_ascii_digit()) { want |= F_DIGIT; }
                 if has(&|b| b >= 0x80) { want |= F_HIGH; }
                 if sp.windows(2).any(|w| w == b"..") { want |= F_DOTDOT; }
+                if sp.iter().filter(|&&b| b == b':').count() >= 2 { want |= F_COLON2; }
                 proptest::prop_assert_eq!(x.span_flags(st, e), want);
                 let last_dot = sp.iter().rposition(|&b| b == b'.').map(|p| p + st);
                 proptest::prop_assert_eq!(x.prev(st, e, |b| b.dot), last_dot);
@@ -520,7 +530,7 @@ mod tests {
         for st in 0..line.len() {
             for e in st + 1..(st + 140).min(line.len() + 1) {
                 let sp = &line[st..e];
-                let mut want = F_DOT | F_COLON | F_DIGIT | F_HIGH | F_DOTDOT;
+                let mut want = F_DOT | F_COLON | F_DIGIT | F_HIGH | F_DOTDOT | F_COLON2;
                 let has = |p: fn(&u8) -> bool| sp.iter().any(p);
                 if !has(|&b| b == b'.') {
                     want &= !F_DOT;
@@ -536,6 +546,9 @@ mod tests {
                 }
                 if !sp.windows(2).any(|w| w == b"..") {
                     want &= !F_DOTDOT;
+                }
+                if sp.iter().filter(|&&b| b == b':').count() < 2 {
+                    want &= !F_COLON2;
                 }
                 assert_eq!(c.span_flags(st, e), want, "[{st}, {e})");
                 let last = sp.iter().rposition(|&b| b == b'.').map(|p| p + st);

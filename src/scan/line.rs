@@ -17,8 +17,8 @@ use memchr::memchr_iter;
 use std::ops::ControlFlow;
 
 use super::classify::{
-    Block, Classes, F_COLON as C_COLON, F_DIGIT as C_DIGIT, F_DOT as C_DOT, F_DOTDOT as C_DOTDOT,
-    F_HIGH as C_HIGH,
+    Block, Classes, F_COLON as C_COLON, F_COLON2 as C_COLON2, F_DIGIT as C_DIGIT, F_DOT as C_DOT,
+    F_DOTDOT as C_DOTDOT, F_HIGH as C_HIGH,
 };
 
 /// A byte of a name run: ASCII letter, digit, `-`, `_`, or part of a non-ASCII character.
@@ -618,7 +618,7 @@ impl Database {
             }
         }
         // IPv6 needs two colons: single `:` runs (JSON, `key: value`) stop here.
-        if f & C_COLON != 0 && (want_v4 || want_v6) && two_colons(&s.classes, st, e) {
+        if f & C_COLON2 != 0 && (want_v4 || want_v6) {
             self.colon_run(line, st, e, s, now);
         }
     }
