@@ -259,8 +259,12 @@ impl Database {
     /// Cost: one classification pass over the bytes (AVX2 where available), work per token
     /// run holding a `.` or `:` (not per byte), one filter probe per candidate (plus one per
     /// parent suffix for domains) and an exact lookup only when the filter passes, and the
-    /// automata for literals and regexes (a Teddy pre-check first while there are at most 256
-    /// literals). No allocation once `scratch` has grown to the longest line; no lock.
+    /// automata for literals and regexes: a Teddy pre-check first while there are at most
+    /// 256 literals; beyond that, URL-path literals are walked from each `/` whose first
+    /// bytes pass a filter (budgeted, so hostile lines stay linear) and the others searched
+    /// by one overlapping pass; regexes run only when one of the literals each requires
+    /// occurs (a Teddy pass per length class of those literals), anchored ones only when the
+    /// line's ends fit. No allocation once `scratch` has grown to the longest line; no lock.
     pub fn scan_line<F: FnMut(&Sighting)>(
         &self,
         line: &[u8],
