@@ -346,13 +346,18 @@ fn cases() -> u32 {
         .unwrap_or(256)
 }
 
-#[test]
-fn scan_line_agrees_with_oracle() {
-    let mut runner = TestRunner::new(Config {
-        cases: cases(),
+/// A runner for `cases` cases, without a regressions file.
+fn runner(cases: u32) -> TestRunner {
+    TestRunner::new(Config {
+        cases,
         failure_persistence: None,
         ..Config::default()
-    });
+    })
+}
+
+#[test]
+fn scan_line_agrees_with_oracle() {
+    let mut runner = runner(cases());
     let strat = (
         prop::collection::vec((indicator(), window()), 1..14),
         prop::collection::vec((indicator(), window()), 0..4),
@@ -374,11 +379,7 @@ fn scan_line_agrees_with_oracle() {
 /// time.
 #[test]
 fn many_literals_agree() {
-    let mut runner = TestRunner::new(Config {
-        cases: cases(),
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let mut runner = runner(cases());
     let filler = |i: usize| {
         let (text, nocase) = match i % 4 {
             0 => (format!("qz{i}qz"), i % 8 == 0),
@@ -425,11 +426,7 @@ fn many_literals_agree() {
 /// tokenizers on lines of random bytes from a boundary-heavy alphabet.
 #[test]
 fn ip_tokenizer_agrees_on_random_bytes() {
-    let mut runner = TestRunner::new(Config {
-        cases: cases() * 4,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let mut runner = runner(cases() * 4);
     let all: Vec<Spec> = [
         "0.0.0.0/1",
         "128.0.0.0/1",
@@ -455,11 +452,7 @@ fn ip_tokenizer_agrees_on_random_bytes() {
 /// names the alphabet can spell.
 #[test]
 fn name_tokenizers_agree_on_random_bytes() {
-    let mut runner = TestRunner::new(Config {
-        cases: cases() * 4,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let mut runner = runner(cases() * 4);
     let specs: Vec<Spec> = [
         (Kind::Domain, "ab.cd"),
         (Kind::Domain, "a.ab"),
@@ -496,11 +489,7 @@ fn name_tokenizers_agree_on_random_bytes() {
 /// around the /16 and /24 boundaries, ports, and lines of nearby addresses.
 #[test]
 fn random_networks_agree() {
-    let mut runner = TestRunner::new(Config {
-        cases: cases(),
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let mut runner = runner(cases());
     let v4 = (0u8..3, 0u8..4, 0u8..6).prop_map(|(a, b, c)| format!("10.{a}.{b}.{c}"));
     let v6 = (0u16..3, 0u16..4, 0u16..6).prop_map(|(a, b, c)| format!("2001:db8:{a}::{b}:{c}"));
     let plen4 = pick(&[8u8, 12, 15, 16, 17, 20, 23, 24, 25, 28, 30, 31, 32][..]);
@@ -555,11 +544,7 @@ fn random_networks_agree() {
 /// parents, and names that share suffixes without a label boundary.
 #[test]
 fn random_names_agree() {
-    let mut runner = TestRunner::new(Config {
-        cases: cases(),
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let mut runner = runner(cases());
     let name = || {
         (
             prop::collection::vec(pick(&["a", "b", "ab", "x-y", "c_d", "ba", "B"][..]), 1..4),

@@ -470,17 +470,17 @@ pub(crate) struct RegexCache {
 /// begin with, end with, or contain (a required factor, see [`factors`]); the most selective
 /// one wins.
 fn required_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    best_of([extract(hir, true), extract(hir, false), factors(hir, 0)])
+}
+
+/// The best usable set among `sets` (the first of equals).
+fn best_of(sets: impl IntoIterator<Item = Option<Vec<Vec<u8>>>>) -> Option<Vec<Vec<u8>>> {
     let mut best: Option<Vec<Vec<u8>>> = None;
-    let mut consider = |set: Option<Vec<Vec<u8>>>| {
-        if let Some(set) = set.filter(|s| usable(s)) {
-            if best.as_ref().is_none_or(|b| better(&set, b)) {
-                best = Some(set);
-            }
+    for set in sets.into_iter().flatten().filter(|s| usable(s)) {
+        if best.as_ref().is_none_or(|b| better(&set, b)) {
+            best = Some(set);
         }
-    };
-    consider(extract(hir, true));
-    consider(extract(hir, false));
-    consider(factors(hir, 0));
+    }
     best
 }
 
@@ -549,34 +549,19 @@ fn factors(hir: &Hir, depth: usize) -> Option<Vec<Vec<u8>>> {
         HirKind::Alternation(alts) => {
             let mut all: Vec<Vec<u8>> = Vec::new();
             for a in alts {
-                let mut best = factors(a, depth + 1).filter(|s| usable(s));
-                if let Some(p) = extract(a, true).filter(|s| usable(s)) {
-                    if best.as_ref().is_none_or(|b| better(&p, b)) {
-                        best = Some(p);
-                    }
-                }
-                all.extend(best?);
+                all.extend(best_of([factors(a, depth + 1), extract(a, true)])?);
                 if all.len() > 256 {
                     return None;
                 }
             }
             Some(minimal(all))
         }
-        HirKind::Concat(children) => {
-            let mut best: Option<Vec<Vec<u8>>> = None;
-            let mut consider = |set: Option<Vec<Vec<u8>>>| {
-                if let Some(set) = set.filter(|s| usable(s)) {
-                    if best.as_ref().is_none_or(|b| better(&set, b)) {
-                        best = Some(set);
-                    }
-                }
-            };
-            for i in 0..children.len().min(16) {
-                consider(extract(&Hir::concat(children[i..].to_vec()), true));
-                consider(factors(&children[i], depth + 1));
-            }
-            best
-        }
+        HirKind::Concat(children) => best_of((0..children.len().min(16)).flat_map(|i| {
+            [
+                extract(&Hir::concat(children[i..].to_vec()), true),
+                factors(&children[i], depth + 1),
+            ]
+        })),
         _ => None,
     }
 }
@@ -997,19 +982,41 @@ mod tests {
         assert!(hits > 1000, "{hits}");
     }
 
-    /// More literals than the gate takes: paths go to the slash-anchored walk, and every
-    /// occurrence is found with its own span, including paths that end where a longer one
-    /// does and paths that are prefixes of others.
-    #[test]
-    fn slash_literals_find_every_occurrence() {
+    /// 300 filler paths `/p{i}/x` and `extra`, case-sensitive, ids by position: more
+    /// literals than the gate takes, so the paths go to the slash-anchored walk.
+    fn path_literals(extra: &[&str]) -> (Vec<String>, Literals) {
         let mut pats: Vec<String> = (0..300).map(|i| format!("/p{i}/x")).collect();
-        pats.extend(["/a/b/c", "/b/c", "/a/b", "/ab", "/abc", "/x/a", "a/b/"].map(String::from));
-        let items: Vec<(Vec<u8>, bool, u32)> = pats
+        pats.extend(extra.iter().map(|p| p.to_string()));
+        let items = pats
             .iter()
             .enumerate()
             .map(|(i, p)| (p.as_bytes().to_vec(), false, i as u32))
             .collect();
         let lits = Literals::build(items).unwrap().unwrap();
+        (pats, lits)
+    }
+
+    /// Every occurrence of every pattern in `hay`, overlapping, as sorted `(id, start, end)`.
+    fn occurrences(pats: &[String], hay: &str) -> Vec<(u32, usize, usize)> {
+        let mut v = vec![];
+        for (i, p) in pats.iter().enumerate() {
+            for at in 0..hay.len() {
+                if hay.as_bytes()[at..].starts_with(p.as_bytes()) {
+                    v.push((i as u32, at, at + p.len()));
+                }
+            }
+        }
+        v.sort_unstable();
+        v
+    }
+
+    /// More literals than the gate takes: paths go to the slash-anchored walk, and every
+    /// occurrence is found with its own span, including paths that end where a longer one
+    /// does and paths that are prefixes of others.
+    #[test]
+    fn slash_literals_find_every_occurrence() {
+        let (pats, lits) =
+            path_literals(&["/a/b/c", "/b/c", "/a/b", "/ab", "/abc", "/x/a", "a/b/"]);
         assert!(lits.slash.is_some() && lits.gate.is_empty());
         for hay in [
             "x/a/b/c/d /p12/x/p7/x",
@@ -1019,17 +1026,10 @@ mod tests {
             "/a/",
             "/p299/x/a/b/c",
         ] {
-            let mut want = vec![];
-            for (i, p) in pats.iter().enumerate() {
-                for (at, _) in hay.match_indices(p.as_str()) {
-                    want.push((i as u32, at, at + p.len()));
-                }
-            }
-            // `match_indices` does not overlap one pattern with itself; none of these can.
+            let want = occurrences(&pats, hay);
             let mut got = vec![];
             lits.find(hay.as_bytes(), None, |id, a, b| got.push((id, a, b)));
             got.sort_unstable();
-            want.sort_unstable();
             assert_eq!(got, want, "{hay}");
             assert_eq!(lits.any(hay.as_bytes()), !want.is_empty(), "{hay}");
         }
@@ -1040,14 +1040,7 @@ mod tests {
     #[test]
     fn slash_literals_past_the_walk_budget() {
         let long = format!("{}/b", "/a".repeat(60));
-        let mut pats: Vec<String> = (0..300).map(|i| format!("/p{i}/x")).collect();
-        pats.extend([long, "/a/a".into(), "/a/a/a/a/a/a".into(), "/a/a/b".into()]);
-        let items: Vec<(Vec<u8>, bool, u32)> = pats
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.as_bytes().to_vec(), false, i as u32))
-            .collect();
-        let lits = Literals::build(items).unwrap().unwrap();
+        let (pats, lits) = path_literals(&[&long, "/a/a", "/a/a/a/a/a/a", "/a/a/b"]);
         let sl = lits.slash.as_ref().unwrap();
         for hay in [
             "/a".repeat(5000) + "/b",
@@ -1059,14 +1052,7 @@ mod tests {
                 steps += sl.walk(hay.as_bytes(), p, &mut |_, _, _| {});
             }
             assert!(steps > 8 * hay.len() + 1024, "{steps}");
-            let mut want = vec![];
-            for (i, p) in pats.iter().enumerate() {
-                for at in 0..hay.len() {
-                    if hay.as_bytes()[at..].starts_with(p.as_bytes()) {
-                        want.push((i as u32, at, at + p.len()));
-                    }
-                }
-            }
+            let want = occurrences(&pats, &hay);
             for classes in [false, true] {
                 let mut c = Classes::default();
                 c.classify(hay.as_bytes());
@@ -1075,7 +1061,6 @@ mod tests {
                     got.push((id, a, b))
                 });
                 got.sort_unstable();
-                want.sort_unstable();
                 assert_eq!(got.len(), want.len());
                 assert!(got == want, "classes {classes}");
             }

@@ -487,30 +487,14 @@ impl Database {
                 s.auth.push((p + 3, auth_end));
                 if want_url && self.url_host_may_match(line, &s.classes, p + 3, auth_end) {
                     let mut buf = std::mem::take(&mut s.buf);
-                    if normalize::url_key(&line[st..e], &mut buf).is_ok() {
-                        self.observe(
-                            Obs::Url(&buf),
-                            &buf,
-                            Span::new(st, e),
-                            Span::new(st, e),
-                            Where::Line,
-                            now,
-                            s,
-                        );
-                    }
                     // The dropped tail may belong to the URL after all (`http://x/a.php?` from a
                     // feed): the URL as written up to the delimiter is observed too.
-                    if untrimmed != e && normalize::url_key(&line[st..untrimmed], &mut buf).is_ok()
-                    {
-                        self.observe(
-                            Obs::Url(&buf),
-                            &buf,
-                            Span::new(st, untrimmed),
-                            Span::new(st, untrimmed),
-                            Where::Line,
-                            now,
-                            s,
-                        );
+                    let untrimmed = (untrimmed != e).then_some(untrimmed);
+                    for end in std::iter::once(e).chain(untrimmed) {
+                        if normalize::url_key(&line[st..end], &mut buf).is_ok() {
+                            let span = Span::new(st, end);
+                            self.observe(Obs::Url(&buf), &buf, span, span, Where::Line, now, s);
+                        }
                     }
                     s.buf = buf;
                 }
