@@ -219,6 +219,21 @@ fn token() -> impl Strategy<Value = Vec<u8>> {
         };
         core.into_bytes()
     });
+    // IPv4-mapped addresses written in hex (observed as the IPv4 address) and other
+    // spellings of the `ffff` group.
+    let mapped = pick(
+        &[
+            "::ffff:808:808",
+            "::FFFF:102:304",
+            "0:0:0:0:0:ffff:a00:1",
+            "::ffff:0:0",
+            "0:0:0:0:0:fFfF::",
+            "[::ffff:c000:207]:443",
+            "::ffff:1.2.3.4",
+            "ffff::808:808",
+        ][..],
+    )
+    .prop_map(|a| a.as_bytes().to_vec());
     let ip6 = (pick(V6), prop::option::of(pick(PORTS)), 0u8..4).prop_map(|(a, p, m)| {
         let a = if m == 1 {
             a.to_uppercase()
@@ -287,7 +302,7 @@ fn token() -> impl Strategy<Value = Vec<u8>> {
         ],
         0..12,
     );
-    let core = prop_oneof![ip4, ip6, name, url, email, hash, lit, raw];
+    let core = prop_oneof![ip4, ip6, mapped, name, url, email, hash, lit, raw];
     (pick(NEIGHBOURS), core, pick(NEIGHBOURS)).prop_map(|(l, c, r)| {
         let mut v = l.to_vec();
         v.extend_from_slice(&c);
@@ -369,6 +384,46 @@ fn scan_line_agrees_with_oracle() {
             check(&inds, &allow, &lines, now)
         })
         .unwrap();
+}
+
+/// As `scan_line_agrees_with_oracle` without IPv6 indicators, so that most databases get
+/// the line prefilter (`Limits::line_prefilter_max`; IPv6 indicators turn it off).
+#[test]
+fn scan_line_agrees_with_oracle_behind_the_line_prefilter() {
+    let mut runner = runner(cases());
+    let no_v6 = || {
+        (indicator(), window()).prop_filter("no IPv6 indicator", |((k, v, _), _)| {
+            *k != Kind::Ip || v.matches(':').count() < 2
+        })
+    };
+    let strat = (
+        prop::collection::vec(no_v6(), 1..14),
+        prop::collection::vec(no_v6(), 0..4),
+        prop::collection::vec(line(), 1..6),
+        0i64..100,
+    );
+    let built = std::cell::Cell::new(0u32);
+    runner
+        .run(&strat, |(inds, allow, lines, now)| {
+            let db = build_db(
+                &inds
+                    .iter()
+                    .map(|(s, w)| make(s, *w, "f"))
+                    .collect::<Vec<_>>(),
+                &[],
+            );
+            if db.memory_report().get("line prefilter") > 0 {
+                built.set(built.get() + 1);
+            }
+            check(&inds, &allow, &lines, now)
+        })
+        .unwrap();
+    assert!(
+        built.get() >= cases() / 4,
+        "the prefilter was built for {} of {} cases",
+        built.get(),
+        cases()
+    );
 }
 
 /// More literals than the gate takes (256): the overlapping literal pass runs on every line

@@ -291,13 +291,18 @@ impl Database {
     {
         scratch.adapt(self.inner.uid);
         scratch.pending.clear();
-        self.tokens(line, scratch, now);
-        self.observe_raw(line, 0, Where::Line, now, true, scratch);
+        let classified = self.tokens(line, scratch, now);
+        self.observe_raw(line, 0, Where::Line, now, classified, scratch);
         self.flush(scratch, f)
     }
 
-    fn tokens(&self, line: &[u8], s: &mut Scratch, now: Timestamp) {
+    /// Token observations of `line`; false when the line prefilter showed there are none
+    /// (and the line was not classified).
+    fn tokens(&self, line: &[u8], s: &mut Scratch, now: Timestamp) -> bool {
         let hits = &self.inner.hits;
+        if hits.witnesses.as_ref().is_some_and(|w| !w.may_match(line)) {
+            return false;
+        }
         let want_v4 = hits.ip.has_v4();
         let want_v6 = hits.ip.has_v6();
         let want_dom = !hits.domains.is_empty();
@@ -320,6 +325,7 @@ impl Database {
         if want_hash {
             self.hashes(line, s, now);
         }
+        true
     }
 
     /// A domain name as written (any case, possibly Unicode): skipped at the cost of a few

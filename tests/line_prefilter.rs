@@ -1,0 +1,270 @@
+//! The line prefilter (`Limits::line_prefilter_max`): built only where it is sound, and a
+//! database with it reports exactly what the same database without it reports, on the demo
+//! logs, the real logs of `shared/data` (when present) and lines written to reach its
+//! escapes (IPv4-mapped IPv6 in hex, Unicode names, network edges).
+
+use linerate::{Builder, Database, Indicator, Kind, Limits, Scratch, Timestamp};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn build(inds: &[Indicator], prefilter: bool) -> Database {
+    let mut b = Builder::new();
+    if !prefilter {
+        b.limits(Limits {
+            line_prefilter_max: 0,
+            ..Limits::default()
+        });
+    }
+    for i in inds {
+        b.add(i.clone()).expect("add");
+    }
+    b.build().expect("build")
+}
+
+fn has_prefilter(db: &Database) -> bool {
+    db.memory_report().get("line prefilter") > 0
+}
+
+fn ind(kind: Kind, v: &str) -> Indicator {
+    Indicator::parse(kind, v, "t").unwrap_or_else(|e| panic!("{v}: {e}"))
+}
+
+/// Sightings as (start, end, indicator value), in the order reported.
+fn sightings(db: &Database, s: &mut Scratch, line: &[u8]) -> Vec<(usize, usize, String)> {
+    let mut v = Vec::new();
+    db.scan_line(line, s, Timestamp(1_700_000_000), |x| {
+        let value = db
+            .indicator(x.indicator)
+            .expect("id")
+            .to_value()
+            .to_string();
+        v.push((x.span.start, x.span.end, value));
+    });
+    v
+}
+
+fn log_lines() -> Vec<Vec<u8>> {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let mut dirs = vec![here.join("demo/logs")];
+    for c in [
+        here.join("../shared/data/logs"),
+        PathBuf::from("/work/shared/data/logs"),
+    ] {
+        if c.is_dir() {
+            dirs.push(c);
+            break;
+        }
+    }
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).expect("log dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if !p.to_string_lossy().contains("LICENSE") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let mut lines = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(&f).expect("read log");
+        lines.extend(bytes.split(|&b| b == b'\n').map(<[u8]>::to_vec));
+    }
+    lines
+}
+
+#[test]
+fn built_only_where_sound() {
+    let base = vec![
+        ind(Kind::Domain, "evil.example"),
+        ind(Kind::Ip, "203.0.113.9"),
+        ind(Kind::Url, "http://bad.example/x"),
+        ind(Kind::Sha256, &"ab".repeat(32)),
+        ind(Kind::Email, "x@bad.example"),
+        ind(Kind::Ip, "198.51.100.0/22"),
+    ];
+    assert!(has_prefilter(&build(&base, true)));
+    assert!(
+        !has_prefilter(&build(&base, false)),
+        "turned off by the limit"
+    );
+    // IPv6 indicators have too many textual forms; `10.` is too short to search for.
+    for extra in [
+        ind(Kind::Ip, "2001:db8::1"),
+        ind(Kind::Ip, "10.0.0.0/8"),
+        ind(Kind::Url, "http://[2001:db8::1]/x"),
+        ind(Kind::Domain, "a.b"),
+    ] {
+        let mut v = base.clone();
+        v.push(extra.clone());
+        assert!(!has_prefilter(&build(&v, true)), "{}", extra.value);
+    }
+    // Literals and regexes do not take part, and alone build none.
+    let lits = vec![Indicator::new(
+        linerate::Value::literal(b"abc", false).expect("literal"),
+        linerate::Meta::source("t"),
+    )];
+    assert!(!has_prefilter(&build(&lits, true)));
+}
+
+#[test]
+fn same_sightings_on_its_escapes() {
+    let inds = vec![
+        ind(Kind::Ip, "8.8.8.8"),
+        ind(Kind::Ip, "1.2.3.4:443"),
+        ind(Kind::Ip, "0.0.0.0"),
+        ind(Kind::Ip, "192.0.2.0/24"),
+        ind(Kind::Ip, "198.51.100.0/22"),
+        ind(Kind::Ip, "203.0.113.128/25"),
+        ind(Kind::Ip, "100.64.0.0/10"),
+        ind(Kind::Domain, "xn--bcher-kva.example"),
+        ind(Kind::Domain, "evil.example"),
+        ind(Kind::Url, "http://bad.example/a~b"),
+        ind(Kind::Email, "john@evil.example"),
+        ind(Kind::Md5, "d41d8cd98f00b204e9800998ecf8427e"),
+    ];
+    let with = build(&inds, true);
+    let without = build(&inds, false);
+    assert!(has_prefilter(&with));
+    let lines: &[&str] = &[
+        "addr ::ffff:808:808 .",
+        "addr ::FFFF:808:808 .",
+        "0:0:0:0:0:ffff:808:808",
+        "[::ffff:102:304]:443",
+        "[0:0:0:0:0:FfFf:1.2.3.4]:443",
+        "zero ::ffff:0:0 and 0:0:0:0:0:ffff:: here",
+        "::ffff:c000:201 ::ffff:c633:6401 ::ffff:cb00:7180",
+        "bücher.example and BÜCHER.EXAMPLE.",
+        "mail John@EVIL.example now",
+        "GET HTTP://BAD.EXAMPLE:80/a%7Eb ok",
+        "hash D41D8CD98F00B204E9800998ECF8427E",
+        "198.51.103.255 198.51.104.0 198.51.99.255 203.0.113.127 203.0.113.128",
+        "100.64.0.1 100.127.255.255 100.128.0.0",
+        "8.8.8.8. 8.8.8.88 18.8.8.8 8.8.8.8:53",
+        "x.evil.example notevil.example evil.example.com",
+        "short",
+        "",
+        "evil",
+    ];
+    let mut s = Scratch::new();
+    let mut total = 0;
+    for l in lines {
+        let want = sightings(&without, &mut s, l.as_bytes());
+        total += want.len();
+        assert_eq!(sightings(&with, &mut s, l.as_bytes()), want, "line {l:?}");
+    }
+    assert!(total >= 20, "the lines must sight something: {total}");
+}
+
+/// Indicators taken from what the logs hold (names, addresses and their networks, URLs,
+/// emails, digests), every 7th of each kind, plus decoys: both databases must agree on
+/// every line.
+#[test]
+fn same_sightings_on_logs() {
+    let lines = log_lines();
+    assert!(lines.len() > 100, "the demo logs at least");
+    // What the logs hold: catch-all indicators report every observation.
+    let mut catch = Builder::new();
+    for v in ["0.0.0.0/1", "128.0.0.0/1"] {
+        catch.add(ind(Kind::Ip, v)).expect("add");
+    }
+    let catch = catch.build().expect("build");
+    let mut s = Scratch::new();
+    let mut seen: [BTreeSet<String>; 2] = Default::default();
+    for l in &lines {
+        catch.scan_line(l, &mut s, Timestamp(0), |x| {
+            seen[0].insert(String::from_utf8_lossy(&l[x.span.start..x.span.end]).into_owned());
+        });
+        // Name-like words (the scanner decides which are names).
+        let text = String::from_utf8_lossy(l);
+        for w in text.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        {
+            if w.contains('.')
+                && w.rsplit('.')
+                    .next()
+                    .is_some_and(|t| t.len() >= 2 && t.bytes().all(|b| b.is_ascii_alphabetic()))
+            {
+                seen[1].insert(w.to_string());
+            }
+        }
+    }
+    let mut inds = Vec::new();
+    for (i, a) in seen[0].iter().enumerate().filter(|(i, _)| i % 7 == 0) {
+        let Ok(addr) = a
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .parse::<std::net::Ipv4Addr>()
+        else {
+            continue;
+        };
+        let o = addr.octets();
+        let v = match i % 4 {
+            0 => addr.to_string(),
+            1 => format!("{}.{}.{}.0/24", o[0], o[1], o[2]),
+            2 => format!("{}.{}.{}.0/20", o[0], o[1], o[2] & 0xf0),
+            _ => format!("{}.{}.{}.{}/28", o[0], o[1], o[2], o[3] & 0xf0),
+        };
+        inds.push(ind(Kind::Ip, &v));
+    }
+    for (i, d) in seen[1].iter().enumerate().filter(|(i, _)| i % 7 == 3) {
+        let d = d.trim_end_matches('.');
+        // The parent of a subdomain, or the name itself.
+        let v = match d.split_once('.') {
+            Some((_, parent)) if i % 2 == 0 && parent.contains('.') => parent,
+            _ => d,
+        };
+        if let Ok(x) = Indicator::parse(Kind::Domain, v, "t") {
+            inds.push(x);
+        }
+    }
+    // URLs, emails and digests as written in the lines.
+    let mut k = 0;
+    for l in &lines {
+        for w in String::from_utf8_lossy(l).split([' ', '"', '\'', '\t']) {
+            let kind = if w.starts_with("http://") || w.starts_with("https://") {
+                Kind::Url
+            } else if w.contains('@') && !w.contains('/') {
+                Kind::Email
+            } else if [32, 40, 64].contains(&w.len()) && w.bytes().all(|b| b.is_ascii_hexdigit()) {
+                Kind::hash_for_hex_len(w.len()).expect("hash length")
+            } else {
+                continue;
+            };
+            k += 1;
+            if k % 5 == 0 {
+                if let Ok(x) = Indicator::parse(kind, w, "t") {
+                    inds.push(x);
+                }
+            }
+        }
+    }
+    for d in ["decoy.example", "203.0.113.77", "198.18.0.0/15"] {
+        inds.push(
+            Indicator::parse(Kind::Ip, d, "t")
+                .or_else(|_| Indicator::parse(Kind::Domain, d, "t"))
+                .expect("decoy"),
+        );
+    }
+    let with = build(&inds, true);
+    let without = build(&inds, false);
+    assert!(has_prefilter(&with), "{} indicators", inds.len());
+    let mut total = 0;
+    for l in &lines {
+        let want = sightings(&without, &mut s, l);
+        total += want.len();
+        assert_eq!(
+            sightings(&with, &mut s, l),
+            want,
+            "line {:?}",
+            String::from_utf8_lossy(l)
+        );
+    }
+    assert!(
+        total > lines.len() / 50,
+        "{total} sightings on {} lines",
+        lines.len()
+    );
+}
