@@ -44,6 +44,7 @@ struct Args {
     passes: usize,
     seed: u64,
     naive: bool,
+    prefilter: bool,
     intel: Vec<String>,
     allow: Vec<String>,
     logs: Vec<String>,
@@ -53,7 +54,7 @@ struct Args {
 }
 
 const USAGE: &str = "usage: throughput [--indicators N] [--mb M] [--hit-rate R] [--threads T] \
-[--passes K] [--seed S] [--no-naive] [--intel-tsv PATH]... [--allow PATH]... [--log PATH]... \
+[--passes K] [--seed S] [--no-naive] [--no-prefilter] [--intel-tsv PATH]... [--allow PATH]... [--log PATH]... \
 [--write-corpus PATH] [--write-indicators PATH] [--write-fixed PATH]";
 
 fn parse_args() -> Result<Args, String> {
@@ -65,6 +66,7 @@ fn parse_args() -> Result<Args, String> {
         passes: 3,
         seed: 0x11E_4A7E,
         naive: true,
+        prefilter: true,
         intel: Vec::new(),
         allow: Vec::new(),
         logs: Vec::new(),
@@ -74,6 +76,10 @@ fn parse_args() -> Result<Args, String> {
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--no-prefilter" {
+            a.prefilter = false;
+            continue;
+        }
         if flag == "--no-naive" {
             a.naive = false;
             continue;
@@ -386,6 +392,13 @@ fn run(a: &Args) -> Result<(), String> {
     let t = Instant::now();
     let cpu0 = thread_cpu();
     let mut b = Builder::new();
+    if !a.prefilter {
+        // The line prefilter off: every line tokenized (as before it existed).
+        b.limits(linerate::Limits {
+            line_prefilter_max: 0,
+            ..linerate::Limits::default()
+        });
+    }
     let mut skipped = 0usize;
     for g in &generated {
         match Kind::from_name(g.kind.tsv_type()).map(|k| Indicator::parse(k, &g.value, "gen")) {
