@@ -386,19 +386,20 @@ fn scan_line_agrees_with_oracle() {
         .unwrap();
 }
 
-/// As `scan_line_agrees_with_oracle` without IPv6 indicators, so that most databases get
-/// the line prefilter (`Limits::line_prefilter_max`; IPv6 indicators turn it off).
+/// As `scan_line_agrees_with_oracle` without networks of 8 bits or less (`10.` and `0.` are
+/// too short to search for), so that most databases get the line prefilter
+/// (`Limits::line_prefilter_max`).
 #[test]
 fn scan_line_agrees_with_oracle_behind_the_line_prefilter() {
     let mut runner = runner(cases());
-    let no_v6 = || {
-        (indicator(), window()).prop_filter("no IPv6 indicator", |((k, v, _), _)| {
-            *k != Kind::Ip || v.matches(':').count() < 2
+    let long_nets = || {
+        (indicator(), window()).prop_filter("no short network", |((_, v, _), _)| {
+            !(v.ends_with("/8") || v.ends_with("/1"))
         })
     };
     let strat = (
-        prop::collection::vec(no_v6(), 1..14),
-        prop::collection::vec(no_v6(), 0..4),
+        prop::collection::vec(long_nets(), 1..14),
+        prop::collection::vec(long_nets(), 0..4),
         prop::collection::vec(line(), 1..6),
         0i64..100,
     );
