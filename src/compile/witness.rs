@@ -6,9 +6,10 @@
 //! address for an email, the hex digits for a digest, the dotted address for an IPv4
 //! address, and the fixed leading octets for an IPv4 network (`192.168.1.` for
 //! `192.168.1.0/24`; the possible third octets for a /20). Observed tokens are never
-//! rewritten into these forms from other text, with two exceptions that the filter treats
-//! as "may match": non-ASCII bytes (IDNA maps Unicode names to punycode) and IPv6 text
-//! that may be an IPv4-mapped address (`::ffff:102:304` is observed as `1.2.3.4`).
+//! rewritten into these forms from other text, except in three cases the filter lets
+//! through: non-ASCII bytes (IDNA maps Unicode names to punycode), IPv4-mapped IPv6 in hex
+//! (`::ffff:102:304` is observed as `1.2.3.4`; its `:ffff:` is a witness), and IPv6 text
+//! when IPv6 indicators have no witness (`::`, or six colons within 45 bytes).
 //!
 //! A line that holds no witness has no token sighting, so the tokenizer (the byte classes,
 //! the runs, the parsers and the lookups: about 24 instructions per byte) is skipped for
@@ -16,12 +17,13 @@
 //! before.
 //!
 //! The search is the sampled q-gram filter of Rabin–Karp and Hyperscan's FDR: every
-//! witness is at least `3 + stride` bytes long, so each of its occurrences holds a 4-byte
-//! gram starting at a position that is a multiple of `stride`. The filter reads the line's
-//! 4-byte grams only at those positions (ASCII case folded by setting bit 5), tests a bit
-//! per gram in a bitset of about 32 bits per registered gram (false positive rate about
-//! 3%), and confirms a set bit in a hash table of the grams, then against the witnesses
-//! themselves. Its cost is about 2 instructions per byte with stride 4.
+//! witness is at least `k + stride - 1` bytes long, so each of its occurrences holds a
+//! `k`-byte gram starting at a position that is a multiple of `stride`. The filter reads
+//! the line's grams only at those positions (ASCII case folded by setting bit 5), tests a
+//! bit per gram in a bitset of about 32 bits per registered gram (false positive rate about
+//! 3%), and confirms a set bit by binary search among the grams' hashes, then against the
+//! witnesses themselves. Measured (callgrind, generated 1k set, stride 4): about 24
+//! instructions per tested position, 7.3 per byte with the confirmations.
 
 /// Witnesses shorter than this are not supported (the filter is then not built): with a
 /// stride of at least 3, the filter reads a gram at a third of the positions or fewer.
@@ -34,13 +36,16 @@ const MAX_SHARED: usize = 128;
 /// equal up to ASCII case stay equal; the confirmation is exact).
 const FOLD: u64 = 0x2020_2020_2020_2020;
 
-/// The grams, all `k` bytes long (4 to 8: the longest the shortest witness allows; `k = 5`
-/// for a shortest witness of 8 bytes). Longer grams are rarer in logs: the 4-grams of IPv4
-/// addresses (`76.1`) turn up in most lines of a log full of addresses, and the 5-grams
-/// cut the confirmations 3x on the generated corpus.
-struct Tier {
-    mask: u64,
+pub(crate) struct Witnesses {
+    stride: usize,
+    /// The gram length `k` (4 to 8: the longest the shortest witness allows; 5 for a
+    /// shortest witness of 8 bytes), and the mask of its bytes in a little-endian word.
+    /// Longer grams are rarer in logs: the 4-grams of IPv4 addresses (`76.1`) turn up in most
+    /// lines of a log full of addresses; 5-grams cut the confirmations 3x on the generated
+    /// corpus.
     k: usize,
+    mask: u64,
+    /// The bitset of the grams, `2^log2` bits.
     log2: u32,
     bits: Box<[u64]>,
     /// A 32-bit hash of each gram of each witness, sorted; `refs[i]` is the witness of
@@ -48,11 +53,6 @@ struct Tier {
     /// search (the confirmation runs at about 3% of the tested positions).
     keys: Box<[u32]>,
     refs: Box<[u32]>,
-}
-
-pub(crate) struct Witnesses {
-    stride: usize,
-    tier: Tier,
     /// The witnesses back to back, ASCII lowercase; witness k is `text[ends[k]..ends[k+1]]`.
     text: Vec<u8>,
     ends: Vec<u32>,
@@ -112,57 +112,11 @@ fn word(b: &[u8], p: usize) -> u64 {
     }
 }
 
-impl Tier {
-    /// `grams`: (folded and masked gram, witness, offset).
-    /// `exempt(w)`: witness `w` does not count towards [`MAX_SHARED`].
-    fn build(k: usize, grams: Vec<(u64, u32, u32)>, exempt: impl Fn(u32) -> bool) -> Option<Tier> {
-        // About 32 bits per gram: a false positive rate near 3% per tested position.
-        let log2 = (grams.len() * 32)
-            .next_power_of_two()
-            .trailing_zeros()
-            .clamp(12, 28);
-        let mut bits = vec![0u64; 1 << (log2 - 6)].into_boxed_slice();
-        let mut keyed: Vec<(u32, u32)> = grams
-            .into_iter()
-            .map(|(g, w, o)| {
-                let b = bit_of(g, log2);
-                bits[b >> 6] |= 1 << (b & 63);
-                (key_of(g), w << 8 | o)
-            })
-            .collect();
-        keyed.sort_unstable();
-        // A gram shared by many witnesses makes each of its occurrences a long
-        // confirmation: 256 witnesses `12.34.v.` (12.34.0.0/16 spelled out) all beginning
-        // with `12.3`, found in most lines of addresses, measured 10x slower than no filter.
-        let mut run = 0;
-        for (i, &(key, r)) in keyed.iter().enumerate() {
-            if i > 0 && keyed[i - 1].0 != key {
-                run = 0;
-            }
-            run += usize::from(!exempt(r >> 8));
-            if run > MAX_SHARED {
-                return None;
-            }
-        }
-        Some(Tier {
-            mask: u64::MAX >> (64 - 8 * k),
-            k,
-            log2,
-            bits,
-            keys: keyed.iter().map(|e| e.0).collect(),
-            refs: keyed.iter().map(|e| e.1).collect(),
-        })
-    }
-
-    fn memory(&self) -> usize {
-        self.bits.len() * 8 + self.keys.len() * 4 + self.refs.len() * 4
-    }
-}
-
 impl Witnesses {
     /// The filter over `witnesses` (any case; duplicates allowed), or `None` when one is
-    /// shorter than [`MIN_WITNESS`] or there are none. Build cost: a sort of up to 4 grams
-    /// per witness; memory about 4 + 16 bytes per gram and the witnesses' text.
+    /// shorter than [`MIN_WITNESS`], a gram is shared by more than [`MAX_SHARED`] of them,
+    /// or there are none. Build cost: a sort of up to 4 grams per witness; memory 12 bytes
+    /// per gram (4 of bitset, 8 of key and reference) and the witnesses' text.
     pub(crate) fn build(mut witnesses: Vec<Vec<u8>>, idn: bool, v6: bool) -> Option<Witnesses> {
         for w in &mut witnesses {
             w.make_ascii_lowercase();
@@ -170,9 +124,9 @@ impl Witnesses {
         witnesses.sort_unstable();
         witnesses.dedup();
         let min = witnesses.iter().map(Vec::len).min()?;
-        // Shorter witnesses would mean a stride below 3 (a gram at every other position):
-        // measured 10x slower than no filter on the generated 100k set, whose /16 networks
-        // gave 4-byte witnesses before their third octets were spelled out.
+        // Shorter witnesses would mean a stride below 3. (Not measured alone: on the
+        // generated 100k set, 4-byte /16 witnesses gave stride 1 and shared grams together,
+        // 10x slower than no filter.)
         if min < MIN_WITNESS || witnesses.len() > (u32::MAX >> 8) as usize {
             return None;
         }
@@ -186,24 +140,55 @@ impl Witnesses {
         let mut text = Vec::with_capacity(witnesses.iter().map(Vec::len).sum());
         let mut ends = Vec::with_capacity(witnesses.len() + 1);
         ends.push(0u32);
-        let mut grams: Vec<(u64, u32, u32)> = Vec::with_capacity(witnesses.len() * stride);
+        let mut grams: Vec<(u64, u32)> = Vec::with_capacity(witnesses.len() * stride);
         for (i, w) in witnesses.iter().enumerate() {
             text.extend_from_slice(w);
             ends.push(u32::try_from(text.len()).ok()?);
             for o in 0..stride {
-                grams.push(((word(w, o) | FOLD) & mask, i as u32, o as u32));
+                grams.push(((word(w, o) | FOLD) & mask, (i as u32) << 8 | o as u32));
             }
         }
         drop(witnesses);
+        // About 32 bits per gram: a false positive rate near 3% per tested position.
+        let log2 = (grams.len() * 32)
+            .next_power_of_two()
+            .trailing_zeros()
+            .clamp(12, 28);
+        let mut bits = vec![0u64; 1 << (log2 - 6)].into_boxed_slice();
+        let mut keyed: Vec<(u32, u32)> = grams
+            .into_iter()
+            .map(|(g, r)| {
+                let b = bit_of(g, log2);
+                bits[b >> 6] |= 1 << (b & 63);
+                (key_of(g), r)
+            })
+            .collect();
+        keyed.sort_unstable();
+        // A gram shared by many witnesses makes each of its occurrences a long
+        // confirmation: 256 witnesses `12.34.v.` (12.34.0.0/16 spelled out) all beginning
+        // with `12.3`, found in most lines of addresses, measured 10x slower than no filter.
         // The `:ffff:` witnesses of IPv4-mapped text share their first grams, but they are
-        // rare in lines.
-        let tier = Tier::build(k, grams, |w| {
-            let (a, b) = (ends[w as usize] as usize, ends[w as usize + 1] as usize);
-            text[a..b].starts_with(b":ffff:")
-        })?;
+        // rare in lines: they do not count.
+        let mut run = 0;
+        for (i, &(key, r)) in keyed.iter().enumerate() {
+            if i > 0 && keyed[i - 1].0 != key {
+                run = 0;
+            }
+            let w = (r >> 8) as usize;
+            run +=
+                usize::from(!text[ends[w] as usize..ends[w + 1] as usize].starts_with(b":ffff:"));
+            if run > MAX_SHARED {
+                return None;
+            }
+        }
         Some(Witnesses {
             stride,
-            tier,
+            k,
+            mask,
+            log2,
+            bits,
+            keys: keyed.iter().map(|e| e.0).collect(),
+            refs: keyed.iter().map(|e| e.1).collect(),
             text,
             ends,
             idn,
@@ -212,7 +197,8 @@ impl Witnesses {
     }
 
     /// Whether `line` may have a token sighting: it holds a witness (ASCII case ignored),
-    /// or a byte >= 0x80 when names are indicators. Never false when the line has a token
+    /// a byte >= 0x80 when names are indicators, or IPv6-looking text when IPv6 indicators
+    /// are (see `v6`). Never false when the line has a token
     /// sighting; false positives only when a witness is there but not as a token (`evil.com`
     /// inside `notevil.com`).
     #[inline]
@@ -228,8 +214,7 @@ impl Witnesses {
     fn search(&self, line: &[u8]) -> bool {
         let n = line.len();
         let stride = self.stride;
-        let t = &self.tier;
-        let (mask, log2, bits) = (t.mask, t.log2, &t.bits[..]);
+        let (mask, log2, bits) = (self.mask, self.log2, &self.bits[..]);
         let mut p = 0;
         // Positions with 8 bytes left: one unaligned load each.
         let full = n.saturating_sub(7);
@@ -240,7 +225,7 @@ impl Witnesses {
             }
             p += stride;
         }
-        while p + t.k <= n {
+        while p + self.k <= n {
             let w = word(line, p) | FOLD;
             if probe(bits, log2, w & mask) && self.confirm(line, p, w & mask) {
                 return true;
@@ -253,12 +238,11 @@ impl Witnesses {
     /// Whether a witness whose gram `g` (folded) is at `p` of `line` is there.
     #[cold]
     fn confirm(&self, line: &[u8], p: usize, g: u64) -> bool {
-        let t = &self.tier;
         let key = key_of(g);
-        let from = t.keys.partition_point(|&x| x < key);
-        t.keys[from..]
+        let from = self.keys.partition_point(|&x| x < key);
+        self.keys[from..]
             .iter()
-            .zip(&t.refs[from..])
+            .zip(&self.refs[from..])
             .take_while(|(&x, _)| x == key)
             .any(|(_, &r)| {
                 let (k, o) = ((r >> 8) as usize, (r & 255) as usize);
@@ -271,7 +255,11 @@ impl Witnesses {
     }
 
     pub(crate) fn memory(&self) -> usize {
-        self.tier.memory() + self.text.capacity() + self.ends.capacity() * 4
+        self.bits.len() * 8
+            + self.keys.len() * 4
+            + self.refs.len() * 4
+            + self.text.capacity()
+            + self.ends.capacity() * 4
     }
 }
 
