@@ -1,7 +1,8 @@
 //! The line prefilter (`Limits::line_prefilter_max`): built only where it is sound, and a
 //! database with it reports exactly what the same database without it reports, on the demo
 //! logs, the real logs of `shared/data` (when present) and lines written to reach its
-//! escapes (IPv4-mapped IPv6 in hex, Unicode names, network edges).
+//! escapes (IPv4-mapped IPv6 in hex, Unicode names, network edges) and its literal and
+//! regex witnesses (any case, non-ASCII).
 
 use linerate::{Builder, Database, Indicator, Kind, Limits, Scratch, Timestamp};
 use std::collections::BTreeSet;
@@ -105,12 +106,28 @@ fn built_only_where_sound() {
         v.push(extra.clone());
         assert!(!has_prefilter(&build(&v, true)), "{}", extra.value);
     }
-    // Literals and regexes do not take part, and alone build none.
-    let lits = vec![Indicator::new(
-        linerate::Value::literal(b"abc", false).expect("literal"),
+    // Literals and regexes take part when every one has a witness of 6 bytes or more
+    // (the literal, or a literal every match of the regex holds).
+    let long = vec![
+        lit(b"/beacon.bin", false),
+        ind(Kind::Regex, r"login-[a-z]+\.example"),
+    ];
+    assert!(has_prefilter(&build(&long, true)));
+    for short in [lit(b"abc", false), ind(Kind::Regex, r"ab[0-9]+")] {
+        let mut v = long.clone();
+        v.push(short.clone());
+        assert!(!has_prefilter(&build(&v, true)), "{}", short.value);
+        // Tokens still get it; the literals and regexes then run on every line.
+        v.extend(base.iter().cloned());
+        assert!(has_prefilter(&build(&v, true)), "{}", short.value);
+    }
+}
+
+fn lit(bytes: &[u8], nocase: bool) -> Indicator {
+    Indicator::new(
+        linerate::Value::literal(bytes, nocase).expect("literal"),
         linerate::Meta::source("t"),
-    )];
-    assert!(!has_prefilter(&build(&lits, true)));
+    )
 }
 
 #[test]
@@ -132,6 +149,13 @@ fn same_sightings_on_its_escapes() {
         ind(Kind::Ip, "64:ff9b::/96"),
         ind(Kind::Ip, "[2001:db8::5]:443"),
         ind(Kind::Url, "http://[2001:db8::1]:8080/x"),
+        // Literals and regexes with long witnesses: gated by the prefilter too.
+        lit(b"/beacon.bin", false),
+        lit(b"Evil-Agent/2", true),
+        lit("f\u{fc}r-alle".as_bytes(), false),
+        ind(Kind::Regex, r"gate[0-9]+\.php\?id=\d+"),
+        ind(Kind::Regex, r"x-token=[a-f0-9]{8}"),
+        ind(Kind::Regex, r"(login|signin)-[a-z]{3,}\.example"),
     ];
     let with = build(&inds, true);
     let without = build(&inds, false);
@@ -161,6 +185,13 @@ fn same_sightings_on_its_escapes() {
         "[2001:db8::5]:443 [2001:0db8:0:0:0:0:0:5]:443",
         "GET http://[2001:DB8:0:0::1]:8080/x ok",
         "json {\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7}",
+        "GET /beacon.bin /BEACON.BIN /beacon.bi",
+        "UA evil-agent/2 EVIL-AGENT/2 Evil-Agent/3",
+        "für-alle FÜR-ALLE",
+        "GET /gate12.php?id=7 /GATE12.PHP?ID=7 /gate.php?id=7",
+        "X-Token=DEADBEEF x-token=deadbeef x-token=deadbee",
+        "signin-abc.example LOGIN-ABC.EXAMPLE login-ab.example",
+        "8.8.8.8 fetched /beacon.bin from evil.example",
     ];
     let mut s = Scratch::new();
     let mut total = 0;
@@ -263,6 +294,17 @@ fn same_sightings_on_logs() {
             }
         }
     }
+    // Literals and a regex from the lines (pieces of 6 bytes or more, fewer than the 256
+    // that the prefilter takes), and decoys.
+    let step = lines.len() / 150 + 1;
+    for (i, l) in lines.iter().enumerate().filter(|(i, _)| i % step == 5) {
+        let (a, b) = (l.len() / 3, l.len() / 3 + 6 + i % 9);
+        if let Some(piece) = l.get(a..b) {
+            inds.push(lit(piece, i % 2 == 0));
+        }
+    }
+    inds.push(lit(b"no such literal", false));
+    inds.push(ind(Kind::Regex, r"(https?|ftp)://[a-z0-9.-]+/[a-z]+\.php"));
     for d in ["decoy.example", "203.0.113.77", "198.18.0.0/15"] {
         inds.push(
             Indicator::parse(Kind::Ip, d, "t")

@@ -85,6 +85,22 @@ const HASHES: &[&str] = &[
 const LITERALS: &[&str] = &[
     "evil", "aa", "1.2", "::", "%", "\u{e9}", "GET /", "d41d", "db8:", "DB8", "0.1",
 ];
+/// Literals and regexes whose witnesses (the literal; a literal every match holds) are 6
+/// bytes or more: with only these, the line prefilter also skips the literal and regex
+/// search on lines without one.
+const LONG_LITERALS: &[&str] = &[
+    "x-y.example",
+    "Good.Org/",
+    "b\u{fc}cher.de",
+    "/gate.php",
+    "deep.er.cdn",
+];
+const LONG_REGEXES: &[&str] = &[
+    r"x-y\.example\.(net|org)",
+    r"(evil|good)\.org/[a-z]*",
+    r"[0-9]+\.cdn\.good\.org",
+    r"gate\.php\?x=[0-9]",
+];
 const REGEXES: &[&str] = &[
     r"a+b",
     r"[0-9]{3}",
@@ -156,6 +172,14 @@ fn case_mutation(s: &str, mode: u8) -> String {
 
 /// One indicator (or allowlist entry) spec: kind, text, flags.
 fn indicator() -> impl Strategy<Value = (Kind, String, bool)> {
+    indicator_with(LITERALS, REGEXES)
+}
+
+/// An indicator of any kind, its literals and regexes taken from `lits` and `res`.
+fn indicator_with(
+    lits: &'static [&'static str],
+    res: &'static [&'static str],
+) -> impl Strategy<Value = (Kind, String, bool)> {
     prop_oneof![
         pick(V4).prop_map(|s| (Kind::Ip, s.to_string(), false)),
         pick(V4_NETS).prop_map(|s| (Kind::Ip, s.to_string(), false)),
@@ -176,12 +200,8 @@ fn indicator() -> impl Strategy<Value = (Kind, String, bool)> {
             h.to_string(),
             false
         )),
-        (pick(LITERALS), any::<bool>()).prop_map(|(l, nocase)| (
-            Kind::Literal,
-            l.to_string(),
-            nocase
-        )),
-        pick(REGEXES).prop_map(|r| (Kind::Regex, r.to_string(), false)),
+        (pick(lits), any::<bool>()).prop_map(|(l, nocase)| (Kind::Literal, l.to_string(), nocase)),
+        pick(res).prop_map(|r| (Kind::Regex, r.to_string(), false)),
     ]
 }
 
@@ -294,7 +314,12 @@ fn token() -> impl Strategy<Value = Vec<u8>> {
         }
         .into_bytes()
     });
-    let lit = pick(LITERALS).prop_map(|l| l.as_bytes().to_vec());
+    let lit = prop_oneof![
+        pick(LITERALS).prop_map(|l| l.as_bytes().to_vec()),
+        (pick(LONG_LITERALS), 0u8..3).prop_map(|(l, case)| case_mutation(l, case).into_bytes()),
+        pick(&["gate.php?x=7", "12.cdn.good.org", "evil.org/abc"][..])
+            .prop_map(|l| l.as_bytes().to_vec()),
+    ];
     let raw = prop::collection::vec(
         prop_oneof![
             any::<u8>(),
@@ -388,18 +413,22 @@ fn scan_line_agrees_with_oracle() {
 
 /// As `scan_line_agrees_with_oracle` without networks of 8 bits or less (`10.` and `0.` are
 /// too short to search for), so that most databases get the line prefilter
-/// (`Limits::line_prefilter_max`).
+/// (`Limits::line_prefilter_max`); in half the cases every literal and regex has a long
+/// witness, so that the prefilter also gates the literal and regex search.
 #[test]
 fn scan_line_agrees_with_oracle_behind_the_line_prefilter() {
     let mut runner = runner(cases());
-    let long_nets = || {
-        (indicator(), window()).prop_filter("no short network", |((_, v, _), _)| {
+    let long_nets = |lits, res| {
+        (indicator_with(lits, res), window()).prop_filter("no short network", |((_, v, _), _)| {
             !(v.ends_with("/8") || v.ends_with("/1"))
         })
     };
     let strat = (
-        prop::collection::vec(long_nets(), 1..14),
-        prop::collection::vec(long_nets(), 0..4),
+        prop_oneof![
+            prop::collection::vec(long_nets(LITERALS, REGEXES), 1..14),
+            prop::collection::vec(long_nets(LONG_LITERALS, LONG_REGEXES), 1..14),
+        ],
+        prop::collection::vec(long_nets(LITERALS, REGEXES), 0..4),
         prop::collection::vec(line(), 1..6),
         0i64..100,
     );

@@ -250,7 +250,7 @@ impl Gate {
 }
 
 /// Most literals for which the leftmost-first gate is built (4 groups of 64).
-const GATE_MAX: usize = 256;
+pub(crate) const GATE_MAX: usize = 256;
 
 /// Gates over `pats` in balanced groups of at most 64, one set of groups per literal length of 1, 2,
 /// 3 and at least 4 bytes. Teddy filters on the first `min(4, shortest)` bytes of a group:
@@ -416,6 +416,8 @@ pub(crate) struct Regexes {
     /// Regexes with no literal, and their union (leftmost-first, for "does any match?").
     always: Vec<u32>,
     always_any: Option<Regex>,
+    /// The distinct literals of the filtered regexes (the `enumerate` patterns).
+    lits: Vec<Vec<u8>>,
 }
 
 /// What a haystack must look like for an anchored regex to match it. Each part is optional
@@ -713,7 +715,14 @@ impl Regexes {
             anchored,
             always,
             always_any,
+            lits,
         }))
+    }
+
+    /// Literals one of which every match of every regex contains, if there are such:
+    /// `None` when a regex is anchored or has no usable literal (see [`required_literals`]).
+    pub(crate) fn required(&self) -> Option<&[Vec<u8>]> {
+        (self.anchored.is_empty() && self.always.is_empty()).then_some(&self.lits[..])
     }
 
     /// Fills `cache.cand` with the regexes that may match `hay` (sorted, distinct).
@@ -785,6 +794,7 @@ impl Regexes {
             + self.enumerate.as_ref().map_or(0, AhoCorasick::memory_usage)
             + self.always_any.as_ref().map_or(0, Regex::memory_usage)
             + (self.ids.capacity() + self.owner_at.capacity() + self.owners.capacity()) * 4
+            + self.lits.iter().map(|l| l.capacity() + 24).sum::<usize>()
     }
 
     /// Whether any regex matches `hay` (for allowlist regex entries).

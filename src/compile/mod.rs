@@ -47,6 +47,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use store::{identity, kind_of, Maps, MetaIds, Store, StoreBuilder, F_EXACT, F_NOCASE};
 use witness::Witnesses;
+pub(crate) use witness::{RAW, TOKENS};
 
 /// The id of an indicator in a [`Database`]: an index into its indicator table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -76,10 +77,15 @@ pub struct Limits {
     /// domain, the URL's host, the dotted address, the fixed octets of a network...) in any
     /// line they match first searches each line for them, and tokenizes only the lines
     /// that hold one (and lines with non-ASCII bytes, or IPv6-looking text when there are
-    /// IPv6 indicators). On the generated 1k set that scans 1.4–2x faster; sightings are
-    /// the same either way. It is not built when a witness is shorter than 6 bytes (such as
-    /// the `10.` of `10.0.0.0/8`, the `1.2.` of a /16, a 5-byte domain), when more than 128
-    /// witnesses share a gram, or when there are more witnesses than this. 0 turns it off.
+    /// IPv6 indicators). When every literal and regex indicator also has a witness of 6
+    /// bytes or more (the literal itself; for a regex, a set of literals one of which each
+    /// match holds, and no `^`/`$` anchor) and there are at most 256 literals, lines
+    /// without one skip the literal and regex search as well. On the generated 1k set that
+    /// scans 2.3–2.4x faster than without the prefilter; sightings are the same either way.
+    /// It is not built for the token indicators when a witness is shorter than 6 bytes
+    /// (such as the `10.` of `10.0.0.0/8`, the `1.2.` of a /16, a 5-byte domain), when
+    /// more than 128 witnesses share a gram, or when there are more witnesses than this
+    /// (the same for the literals and regexes). 0 turns it off.
     pub line_prefilter_max: usize,
 }
 
@@ -694,12 +700,23 @@ impl Index {
             }),
         });
         drop((digests, digest_ends));
-        if prefilter {
-            x.witnesses = witnesses(store, &nets, limits.line_prefilter_max);
-        }
-        x.ip = IpSet::build(nets);
+        let lit_witnesses = (lits.len() <= automata::GATE_MAX)
+            .then(|| lits.iter().map(|l| l.0.clone()).collect::<Vec<_>>());
         x.literals = Literals::build(lits)?;
         x.regexes = Regexes::build(res, limits.regex_size_limit, limits.regex_total_size_limit)?;
+        if prefilter {
+            // Literal and regex witnesses, if every literal and regex has them.
+            let raw = match (lit_witnesses, &x.regexes) {
+                (Some(mut ws), Some(r)) => r.required().map(|rs| {
+                    ws.extend(rs.iter().cloned());
+                    ws
+                }),
+                (ws, None) => ws,
+                (None, Some(_)) => None,
+            };
+            x.witnesses = witnesses(store, &nets, limits.line_prefilter_max, raw);
+        }
+        x.ip = IpSet::build(nets);
         Ok(x)
     }
 
@@ -765,9 +782,46 @@ impl Index {
     }
 }
 
-/// The line prefilter of a collection, if its token indicators allow one with at most `max`
-/// witnesses (see [`Limits::line_prefilter_max`] and [`witness`]).
-fn witnesses(store: &Store, nets: &[(Net, u16, u32)], max: usize) -> Option<Witnesses> {
+/// The line prefilter of a collection, if its indicators allow one with at most `max`
+/// witnesses (see [`Limits::line_prefilter_max`] and [`witness`]): over the token
+/// indicators' witnesses and `raw` (the literal and regex witnesses, when every literal
+/// and regex has them), or either alone when the other has none or makes it unbuildable.
+fn witnesses(
+    store: &Store,
+    nets: &[(Net, u16, u32)],
+    max: usize,
+    raw: Option<Vec<Vec<u8>>>,
+) -> Option<Witnesses> {
+    let raw = raw.filter(|r| {
+        !r.is_empty() && r.len() <= max && r.iter().all(|w| w.len() >= witness::MIN_WITNESS)
+    });
+    let (tokens, idn, v6) = match token_witnesses(store, nets, max) {
+        Some((ws, idn, v6)) => (Some(ws), idn, v6),
+        None => (None, false, false),
+    };
+    fn tagged(ws: &[Vec<u8>], kind: u8) -> impl Iterator<Item = (Vec<u8>, u8)> + '_ {
+        ws.iter().map(move |w| (w.clone(), kind))
+    }
+    if let (Some(t), Some(r)) = (&tokens, &raw) {
+        if t.len() + r.len() <= max {
+            let all = tagged(t, TOKENS).chain(tagged(r, RAW)).collect();
+            if let Some(w) = Witnesses::build(all, idn, v6) {
+                return Some(w);
+            }
+        }
+    }
+    tokens
+        .and_then(|t| Witnesses::build(tagged(&t, TOKENS).collect(), idn, v6))
+        .or_else(|| raw.and_then(|r| Witnesses::build(tagged(&r, RAW).collect(), false, false)))
+}
+
+/// The token indicators' witnesses, and whether names (`idn`) and IPv6 text (`v6`) must
+/// pass; `None` when one has none, or there are more than `max`.
+fn token_witnesses(
+    store: &Store,
+    nets: &[(Net, u16, u32)],
+    max: usize,
+) -> Option<(Vec<Vec<u8>>, bool, bool)> {
     let mut ws: Vec<Vec<u8>> = Vec::new();
     let mut idn = false;
     let mut v6 = false;
@@ -850,5 +904,66 @@ fn witnesses(store: &Store, nets: &[(Net, u16, u32)], max: usize) -> Option<Witn
     if ws.is_empty() || ws.len() > max {
         return None;
     }
-    Witnesses::build(ws, idn, v6)
+    Some((ws, idn, v6))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db(inds: &[(Kind, &str)]) -> Database {
+        let mut b = Builder::new();
+        for &(k, v) in inds {
+            let value = match k {
+                Kind::Literal => Value::literal(v.as_bytes(), false),
+                k => Value::parse(k, v),
+            }
+            .expect("value");
+            b.add(Indicator::new(value, Meta::source("t")))
+                .expect("add");
+        }
+        b.build().expect("build")
+    }
+
+    /// What the line prefilter always lets through: `None` when it is not built.
+    fn always(d: &Database) -> Option<u8> {
+        d.inner.hits.witnesses.as_ref().map(Witnesses::always)
+    }
+
+    /// Literals and regexes are left to the prefilter only when every one of them has a
+    /// witness of 6 bytes or more; otherwise they are searched in every line (`RAW` always).
+    #[test]
+    fn literals_and_regexes_in_the_line_prefilter() {
+        let dom = (Kind::Domain, "evil.example");
+        let lit = (Kind::Literal, "/beacon.bin");
+        let re = (Kind::Regex, r"x[0-9]+\.zcrtavvo\.ru");
+        assert_eq!(always(&db(&[dom])), Some(RAW));
+        assert_eq!(always(&db(&[dom, lit, re])), Some(0));
+        // An inner factor, an alternation.
+        for long in [
+            r"gate[0-9]+\.php\?id=\d+",
+            r"(login|signin)-[a-z]{3,}\.example",
+        ] {
+            assert_eq!(always(&db(&[dom, (Kind::Regex, long)])), Some(0), "{long}");
+        }
+        assert_eq!(always(&db(&[lit, re])), Some(TOKENS), "no token indicators");
+        for short in [
+            (Kind::Literal, "evil"),
+            (Kind::Regex, r"ab[0-9]+"),
+            (Kind::Regex, r"^GET /x"),
+            (Kind::Regex, r"[a-z]+[0-9]{3}"),
+            // Its 64 case variants are cut to short prefixes by the literal extractor.
+            (Kind::Regex, r"(?i)x-token=[a-f0-9]{8}"),
+        ] {
+            assert_eq!(always(&db(&[dom, lit, re, short])), Some(RAW), "{short:?}");
+            assert_eq!(always(&db(&[lit, short])), None, "{short:?}");
+        }
+        // A short token witness: literals and regexes alone.
+        assert_eq!(always(&db(&[(Kind::Domain, "ab.cd"), lit])), Some(TOKENS));
+        // More literals than the gate takes: searched in every line.
+        let many: Vec<String> = (0..300).map(|i| format!("/path-{i:04}.php")).collect();
+        let mut v: Vec<(Kind, &str)> = many.iter().map(|p| (Kind::Literal, p.as_str())).collect();
+        v.push(dom);
+        assert_eq!(always(&db(&v)), Some(RAW));
+    }
 }

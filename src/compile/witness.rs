@@ -13,8 +13,14 @@
 //!
 //! A line that holds no witness has no token sighting, so the tokenizer (the byte classes,
 //! the runs, the parsers and the lookups: about 24 instructions per byte) is skipped for
-//! it. Literal and regex indicators do not take part: they are searched in every line as
-//! before.
+//! it.
+//!
+//! Literal and regex indicators take part when they can ([`RAW`] witnesses): every literal
+//! is its own witness, and every match of a filtered regex holds one of its required
+//! literals. When all of them are 6 bytes or more (and no regex is anchored or without a
+//! literal), a line without one skips the literal and regex search too (about 3.8
+//! instructions per byte on the generated 1k set: one Teddy pass for the literals and one
+//! for the regexes' literals). Otherwise they are searched in every line as before.
 //!
 //! The search is the sampled q-gram filter of Rabin–Karp and Hyperscan's FDR: every
 //! witness is at least `k + stride - 1` bytes long, so each of its occurrences holds a
@@ -31,6 +37,12 @@ pub(crate) const MIN_WITNESS: usize = 6;
 
 /// Most witnesses one gram may belong to (more: the filter is not built).
 const MAX_SHARED: usize = 128;
+
+/// The kind of a witness, and of what [`Witnesses::may_match`] says a line may hold: token
+/// indicators (names, addresses, digests)...
+pub(crate) const TOKENS: u8 = 1;
+/// ...and literal and regex indicators.
+pub(crate) const RAW: u8 = 2;
 
 /// Bit 5 of every byte: ASCII letters of either case become equal (a superset fold: bytes
 /// equal up to ASCII case stay equal; the confirmation is exact).
@@ -53,9 +65,14 @@ pub(crate) struct Witnesses {
     /// search (the confirmation runs at about 3% of the tested positions).
     keys: Box<[u32]>,
     refs: Box<[u32]>,
-    /// The witnesses back to back, ASCII lowercase; witness k is `text[ends[k]..ends[k+1]]`.
+    /// The witnesses back to back, ASCII lowercase; witness k is `text[ends[k]..ends[k+1]]`,
+    /// and `kinds[k]` says whose witness it is ([`TOKENS`], [`RAW`] or both).
     text: Vec<u8>,
     ends: Vec<u32>,
+    kinds: Vec<u8>,
+    /// What `may_match` always says: the kinds that have no witnesses (their indicators
+    /// are searched in every line).
+    always: u8,
     /// Lines with a byte >= 0x80 may match (domain, URL and email indicators: IDNA).
     idn: bool,
     /// Lines that may hold IPv6 text may match (IPv6 indicators, URLs with IPv6 hosts):
@@ -113,17 +130,30 @@ fn word(b: &[u8], p: usize) -> u64 {
 }
 
 impl Witnesses {
-    /// The filter over `witnesses` (any case; duplicates allowed), or `None` when one is
-    /// shorter than [`MIN_WITNESS`], a gram is shared by more than [`MAX_SHARED`] of them,
-    /// or there are none. Build cost: a sort of up to 4 grams per witness; memory 12 bytes
-    /// per gram (4 of bitset, 8 of key and reference) and the witnesses' text.
-    pub(crate) fn build(mut witnesses: Vec<Vec<u8>>, idn: bool, v6: bool) -> Option<Witnesses> {
-        for w in &mut witnesses {
+    /// The filter over `witnesses` (any case; duplicates allowed), each with its kind
+    /// ([`TOKENS`], [`RAW`]), or `None` when one is shorter than [`MIN_WITNESS`], a gram is
+    /// shared by more than [`MAX_SHARED`] of them, or there are none. A kind without
+    /// witnesses always passes. Build cost: a sort of up to 4 grams per witness; memory
+    /// 12 bytes per gram (4 of bitset, 8 of key and reference) and the witnesses' text.
+    pub(crate) fn build(
+        mut witnesses: Vec<(Vec<u8>, u8)>,
+        idn: bool,
+        v6: bool,
+    ) -> Option<Witnesses> {
+        for (w, _) in &mut witnesses {
             w.make_ascii_lowercase();
         }
         witnesses.sort_unstable();
-        witnesses.dedup();
-        let min = witnesses.iter().map(Vec::len).min()?;
+        // One entry per text, with the kinds of all its copies.
+        witnesses.dedup_by(|b, a| {
+            let same = a.0 == b.0;
+            if same {
+                a.1 |= b.1;
+            }
+            same
+        });
+        let all = witnesses.iter().fold(0, |k, w| k | w.1);
+        let min = witnesses.iter().map(|w| w.0.len()).min()?;
         // Shorter witnesses would mean a stride below 3. (Not measured alone: on the
         // generated 100k set, 4-byte /16 witnesses gave stride 1 and shared grams together,
         // 10x slower than no filter.)
@@ -137,11 +167,12 @@ impl Witnesses {
         let stride = (min - 3).min(4);
         let k = (min - stride + 1).min(8);
         let mask = u64::MAX >> (64 - 8 * k);
-        let mut text = Vec::with_capacity(witnesses.iter().map(Vec::len).sum());
+        let mut text = Vec::with_capacity(witnesses.iter().map(|w| w.0.len()).sum());
         let mut ends = Vec::with_capacity(witnesses.len() + 1);
         ends.push(0u32);
+        let kinds = witnesses.iter().map(|w| w.1).collect();
         let mut grams: Vec<(u64, u32)> = Vec::with_capacity(witnesses.len() * stride);
-        for (i, w) in witnesses.iter().enumerate() {
+        for (i, (w, _)) in witnesses.iter().enumerate() {
             text.extend_from_slice(w);
             ends.push(u32::try_from(text.len()).ok()?);
             for o in 0..stride {
@@ -191,27 +222,35 @@ impl Witnesses {
             refs: keyed.iter().map(|e| e.1).collect(),
             text,
             ends,
+            kinds,
+            always: (TOKENS | RAW) & !all,
             idn,
             v6,
         })
     }
 
-    /// Whether `line` may have a token sighting: it holds a witness (ASCII case ignored),
-    /// a byte >= 0x80 when names are indicators, or IPv6-looking text when IPv6 indicators
-    /// are (see `v6`). Never false when the line has a token
-    /// sighting; false positives only when a witness is there but not as a token (`evil.com`
-    /// inside `notevil.com`).
+    /// What `line` may have sightings of: [`TOKENS`] when it holds a token witness (ASCII
+    /// case ignored), a byte >= 0x80 when names are indicators, or IPv6-looking text when
+    /// IPv6 indicators are (see `v6`); [`RAW`] when it holds a literal or regex witness; and
+    /// the kinds without witnesses always. A kind is never missing when the line has a
+    /// sighting of it; it may be there without one (`evil.com` inside `notevil.com`).
     #[inline]
-    pub(crate) fn may_match(&self, line: &[u8]) -> bool {
-        if (self.idn && !line.is_ascii()) || (self.v6 && may_hold_v6(line)) {
-            return true;
+    pub(crate) fn may_match(&self, line: &[u8]) -> u8 {
+        let mut found = self.always;
+        if found & TOKENS == 0 && ((self.idn && !line.is_ascii()) || (self.v6 && may_hold_v6(line)))
+        {
+            found |= TOKENS;
         }
-        self.search(line)
+        if found == TOKENS | RAW {
+            return found;
+        }
+        self.search(line, found)
     }
 
-    /// The gram loop, with the bitset's parameters in registers.
+    /// The gram loop, with the bitset's parameters in registers: `found` and the kinds of
+    /// the witnesses in `line`, stopping once both kinds are found.
     #[inline(never)]
-    fn search(&self, line: &[u8]) -> bool {
+    fn search(&self, line: &[u8], mut found: u8) -> u8 {
         let n = line.len();
         let stride = self.stride;
         let (mask, log2, bits) = (self.mask, self.log2, &self.bits[..]);
@@ -220,38 +259,59 @@ impl Witnesses {
         let full = n.saturating_sub(7);
         while p < full {
             let w = u64::from_le_bytes(line[p..p + 8].try_into().unwrap_or([0; 8])) | FOLD;
-            if probe(bits, log2, w & mask) && self.confirm(line, p, w & mask) {
-                return true;
+            if probe(bits, log2, w & mask) {
+                found |= self.confirm(line, p, w & mask, found);
+                if found == TOKENS | RAW {
+                    return found;
+                }
             }
             p += stride;
         }
         while p + self.k <= n {
             let w = word(line, p) | FOLD;
-            if probe(bits, log2, w & mask) && self.confirm(line, p, w & mask) {
-                return true;
+            if probe(bits, log2, w & mask) {
+                found |= self.confirm(line, p, w & mask, found);
+                if found == TOKENS | RAW {
+                    return found;
+                }
             }
             p += stride;
         }
-        false
+        found
     }
 
-    /// Whether a witness whose gram `g` (folded) is at `p` of `line` is there.
+    /// The kinds (beyond `found`) of the witnesses whose gram `g` (folded) is at `p` of
+    /// `line` and which are there.
     #[cold]
-    fn confirm(&self, line: &[u8], p: usize, g: u64) -> bool {
+    fn confirm(&self, line: &[u8], p: usize, g: u64, found: u8) -> u8 {
         let key = key_of(g);
         let from = self.keys.partition_point(|&x| x < key);
-        self.keys[from..]
+        let mut kinds = 0;
+        for (_, &r) in self.keys[from..]
             .iter()
             .zip(&self.refs[from..])
             .take_while(|(&x, _)| x == key)
-            .any(|(_, &r)| {
-                let (k, o) = ((r >> 8) as usize, (r & 255) as usize);
-                let w = &self.text[self.ends[k] as usize..self.ends[k + 1] as usize];
-                p >= o
-                    && line
-                        .get(p - o..p - o + w.len())
-                        .is_some_and(|x| x.eq_ignore_ascii_case(w))
-            })
+        {
+            let (k, o) = ((r >> 8) as usize, (r & 255) as usize);
+            if self.kinds[k] & !(found | kinds) == 0 {
+                continue;
+            }
+            let w = &self.text[self.ends[k] as usize..self.ends[k + 1] as usize];
+            if p >= o
+                && line
+                    .get(p - o..p - o + w.len())
+                    .is_some_and(|x| x.eq_ignore_ascii_case(w))
+            {
+                kinds |= self.kinds[k];
+            }
+        }
+        kinds
+    }
+
+    /// The kinds without witnesses, which every line may hold.
+    #[cfg(test)]
+    pub(crate) fn always(&self) -> u8 {
+        self.always
     }
 
     pub(crate) fn memory(&self) -> usize {
@@ -260,6 +320,7 @@ impl Witnesses {
             + self.refs.len() * 4
             + self.text.capacity()
             + self.ends.capacity() * 4
+            + self.kinds.capacity()
     }
 }
 
@@ -283,15 +344,25 @@ mod tests {
 
     const ALPHABET: &[u8] = b"abAB01.:-@fF::";
 
-    fn naive(ws: &[Vec<u8>], idn: bool, v6: bool, line: &[u8]) -> bool {
+    /// What `may_match` should say, by brute force: the kinds with a witness in `line`
+    /// (or an escape, for tokens), and the kinds without witnesses.
+    fn naive(ws: &[(Vec<u8>, u8)], idn: bool, v6: bool, line: &[u8]) -> u8 {
         let colons: Vec<usize> = (0..line.len()).filter(|&i| line[i] == b':').collect();
-        (idn && !line.is_ascii())
+        let escape = (idn && !line.is_ascii())
             || (v6
                 && (line.windows(2).any(|w| w == b"::")
-                    || colons.windows(6).any(|c| c[5] - c[0] < 45)))
-            || ws
-                .iter()
-                .any(|w| line.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w)))
+                    || colons.windows(6).any(|c| c[5] - c[0] < 45)));
+        let all = ws.iter().fold(0, |k, w| k | w.1);
+        let mut found = (TOKENS | RAW) & !all;
+        if escape {
+            found |= TOKENS;
+        }
+        for (w, kind) in ws {
+            if line.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w)) {
+                found |= kind;
+            }
+        }
+        found
     }
 
     /// Every stride (shortest witness 6 to 9 bytes), every gram length, lines built from
@@ -302,12 +373,23 @@ mod tests {
         let mut r = Rng(0x9E37_79B9_7F4A_7C15);
         for case in 0..3000 {
             let min = MIN_WITNESS + case % 4;
-            let ws: Vec<Vec<u8>> = (0..1 + r.below(40))
+            // Token witnesses only, raw only, or both (a text may be both).
+            let kinds = [TOKENS, RAW, TOKENS | RAW];
+            let mix = case % 5;
+            let ws: Vec<(Vec<u8>, u8)> = (0..1 + r.below(40))
                 .map(|i| {
                     let len = if i == 0 { min } else { min + r.below(12) };
-                    (0..len)
+                    let w = (0..len)
                         .map(|_| ALPHABET[r.below(ALPHABET.len())])
-                        .collect()
+                        .collect();
+                    (
+                        w,
+                        if mix < 3 {
+                            kinds[mix]
+                        } else {
+                            kinds[r.below(3)]
+                        },
+                    )
                 })
                 .collect();
             let idn = case % 3 == 0;
@@ -318,7 +400,7 @@ mod tests {
                 for _ in 0..r.below(6) {
                     match r.below(4) {
                         0 => {
-                            let w = &ws[r.below(ws.len())];
+                            let w = &ws[r.below(ws.len())].0;
                             let (a, b) = (r.below(w.len()), r.below(w.len() + 1));
                             let piece = if r.below(2) == 0 {
                                 &w[..]
@@ -344,7 +426,7 @@ mod tests {
                     naive(&ws, idn, v6, &line),
                     "witnesses {:?} line {:?}",
                     ws.iter()
-                        .map(|w| String::from_utf8_lossy(w))
+                        .map(|w| (String::from_utf8_lossy(&w.0), w.1))
                         .collect::<Vec<_>>(),
                     String::from_utf8_lossy(&line)
                 );
@@ -354,16 +436,44 @@ mod tests {
 
     #[test]
     fn not_built_for_short_witnesses() {
-        assert!(
-            Witnesses::build(vec![b"abcde".to_vec(), b"abcdef".to_vec()], false, false).is_none()
-        );
+        let t = |w: &[u8]| (w.to_vec(), TOKENS);
+        assert!(Witnesses::build(vec![t(b"abcde"), t(b"abcdef")], false, false).is_none());
         assert!(Witnesses::build(Vec::new(), false, true).is_none());
-        let f = Witnesses::build(vec![b"Evil.Example".to_vec()], false, false).expect("built");
-        assert!(f.may_match(b"x.EVIL.example,"));
-        assert!(!f.may_match(b"evil.exampl"));
-        assert!(
-            !f.may_match("evil-example bücher".as_bytes()),
+        let f = Witnesses::build(vec![t(b"Evil.Example")], false, false).expect("built");
+        assert_eq!(f.may_match(b"x.EVIL.example,"), TOKENS | RAW);
+        assert_eq!(
+            f.may_match(b"evil.exampl"),
+            RAW,
+            "no raw witnesses: raw always"
+        );
+        assert_eq!(
+            f.may_match("evil-example bücher".as_bytes()),
+            RAW,
             "no IDN escape unless asked"
         );
+    }
+
+    /// A text that is both a token and a raw witness keeps both kinds; escapes are for
+    /// tokens only; both kinds are found in one line whichever comes first.
+    #[test]
+    fn kinds_of_shared_and_separate_witnesses() {
+        let ws = vec![
+            (b"shared.example".to_vec(), TOKENS),
+            (b"SHARED.example".to_vec(), RAW),
+            (b"/beacon.bin".to_vec(), RAW),
+            (b"evil.example".to_vec(), TOKENS),
+        ];
+        let f = Witnesses::build(ws, true, false).expect("built");
+        assert_eq!(f.may_match(b"GET shared.example/x"), TOKENS | RAW);
+        assert_eq!(f.may_match(b"GET /beacon.bin"), RAW);
+        assert_eq!(f.may_match(b"GET evil.example/"), TOKENS);
+        assert_eq!(f.may_match(b"/beacon.bin from evil.example"), TOKENS | RAW);
+        assert_eq!(
+            f.may_match(b"evil.example fetched /beacon.bin"),
+            TOKENS | RAW
+        );
+        assert_eq!(f.may_match("bücher /beacon.bin".as_bytes()), TOKENS | RAW);
+        assert_eq!(f.may_match("bücher".as_bytes()), TOKENS);
+        assert_eq!(f.may_match(b"nothing here"), 0);
     }
 }

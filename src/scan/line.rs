@@ -10,7 +10,7 @@
 //! database are not scanned.
 
 use super::{Obs, Scratch, Sighting, Span, Where};
-use crate::compile::Database;
+use crate::compile::{Database, RAW, TOKENS};
 use crate::indicator::{normalize, Kind};
 use crate::time::Timestamp;
 use memchr::memchr_iter;
@@ -291,18 +291,25 @@ impl Database {
     {
         scratch.adapt(self.inner.uid);
         scratch.pending.clear();
-        let classified = self.tokens(line, scratch, now);
-        self.observe_raw(line, 0, Where::Line, now, classified, scratch);
+        // The line prefilter: which kinds of indicator the line may hold.
+        let may = self
+            .inner
+            .hits
+            .witnesses
+            .as_ref()
+            .map_or(TOKENS | RAW, |w| w.may_match(line));
+        if may & TOKENS != 0 {
+            self.tokens(line, scratch, now);
+        }
+        if may & RAW != 0 {
+            self.observe_raw(line, 0, Where::Line, now, may & TOKENS != 0, scratch);
+        }
         self.flush(scratch, f)
     }
 
-    /// Token observations of `line`; false when the line prefilter showed there are none
-    /// (and the line was not classified).
-    fn tokens(&self, line: &[u8], s: &mut Scratch, now: Timestamp) -> bool {
+    /// Token observations of `line` (which leave its classification in `s.classes`).
+    fn tokens(&self, line: &[u8], s: &mut Scratch, now: Timestamp) {
         let hits = &self.inner.hits;
-        if hits.witnesses.as_ref().is_some_and(|w| !w.may_match(line)) {
-            return false;
-        }
         let want_v4 = hits.ip.has_v4();
         let want_v6 = hits.ip.has_v6();
         let want_dom = !hits.domains.is_empty();
@@ -325,7 +332,6 @@ impl Database {
         if want_hash {
             self.hashes(line, s, now);
         }
-        true
     }
 
     /// A domain name as written (any case, possibly Unicode): skipped at the cost of a few
