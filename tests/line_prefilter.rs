@@ -100,27 +100,45 @@ fn built_only_where_sound() {
         v.push(extra.clone());
         assert!(has_prefilter(&build(&v, true)), "{}", extra.value);
     }
-    // `10.` is too short to search for.
-    for extra in [ind(Kind::Ip, "10.0.0.0/8"), ind(Kind::Domain, "ab.cd")] {
+    // Witnesses under 8 bytes are searched apart (a /16's `1.2.`, a 5-byte name)...
+    for extra in [ind(Kind::Ip, "1.2.0.0/16"), ind(Kind::Domain, "ab.cd")] {
         let mut v = base.clone();
         v.push(extra.clone());
-        assert!(!has_prefilter(&build(&v, true)), "{}", extra.value);
+        assert!(has_prefilter(&build(&v, true)), "{}", extra.value);
     }
-    // Literals and regexes take part when every one has a witness of 6 bytes or more
-    // (the literal, or a literal every match of the regex holds).
+    // ...but `10.` is too short to search for, and too many short names (over 64 case
+    // variants together) are not searched apart.
+    let mut v = base.clone();
+    v.push(ind(Kind::Ip, "10.0.0.0/8"));
+    assert!(!has_prefilter(&build(&v, true)));
+    let mut v = base.clone();
+    v.extend(["ab.cd", "ef.gh", "ij.kl", "mn.op", "qr.st"].map(|d| ind(Kind::Domain, d)));
+    assert!(!has_prefilter(&build(&v, true)));
+    // Literals and regexes take part when every one has a witness of 4 bytes or more
+    // (the literal, or a literal every match of the regex holds), never alone.
     let long = vec![
         lit(b"/beacon.bin", false),
         ind(Kind::Regex, r"login-[a-z]+\.example"),
     ];
-    assert!(has_prefilter(&build(&long, true)));
+    assert!(!has_prefilter(&build(&long, true)));
     for short in [lit(b"abc", false), ind(Kind::Regex, r"ab[0-9]+")] {
         let mut v = long.clone();
         v.push(short.clone());
-        assert!(!has_prefilter(&build(&v, true)), "{}", short.value);
-        // Tokens still get it; the literals and regexes then run on every line.
+        // Tokens get it; the literals and regexes then run on every line.
         v.extend(base.iter().cloned());
         assert!(has_prefilter(&build(&v, true)), "{}", short.value);
     }
+    // Not built beyond 2,048 IPv4 addresses (their grams are common in logs).
+    let addrs = |n: u32| -> Vec<Indicator> {
+        (0..n)
+            .map(|i| {
+                let a = std::net::Ipv4Addr::from(0x0B00_0000 + i * 7919);
+                ind(Kind::Ip, &a.to_string())
+            })
+            .collect()
+    };
+    assert!(has_prefilter(&build(&addrs(2000), true)));
+    assert!(!has_prefilter(&build(&addrs(2100), true)));
 }
 
 fn lit(bytes: &[u8], nocase: bool) -> Indicator {
@@ -156,6 +174,10 @@ fn same_sightings_on_its_escapes() {
         ind(Kind::Regex, r"gate[0-9]+\.php\?id=\d+"),
         ind(Kind::Regex, r"x-token=[a-f0-9]{8}"),
         ind(Kind::Regex, r"(login|signin)-[a-z]{3,}\.example"),
+        // Witnesses under 8 bytes, searched apart.
+        ind(Kind::Ip, "5.6.0.0/16"),
+        ind(Kind::Domain, "x.io"),
+        lit(b"Ev1l", true),
     ];
     let with = build(&inds, true);
     let without = build(&inds, false);
@@ -192,6 +214,9 @@ fn same_sightings_on_its_escapes() {
         "X-Token=DEADBEEF x-token=deadbeef x-token=deadbee",
         "signin-abc.example LOGIN-ABC.EXAMPLE login-ab.example",
         "8.8.8.8 fetched /beacon.bin from evil.example",
+        "5.6.7.8 15.6.7.8 5.6.7 5.6.255.255:80",
+        "X.IO sub.x.io x.iox a.x.io.",
+        "ev1l EV1L eV1L1",
     ];
     let mut s = Scratch::new();
     let mut total = 0;

@@ -298,17 +298,16 @@ impl Database {
             .witnesses
             .as_ref()
             .map_or(TOKENS | RAW, |w| w.may_match(line));
-        if may & TOKENS != 0 {
-            self.tokens(line, scratch, now);
-        }
+        let classified = may & TOKENS != 0 && self.tokens(line, scratch, now);
         if may & RAW != 0 {
-            self.observe_raw(line, 0, Where::Line, now, may & TOKENS != 0, scratch);
+            self.observe_raw(line, 0, Where::Line, now, classified, scratch);
         }
         self.flush(scratch, f)
     }
 
-    /// Token observations of `line` (which leave its classification in `s.classes`).
-    fn tokens(&self, line: &[u8], s: &mut Scratch, now: Timestamp) {
+    /// Token observations of `line`; true when they left its classification in
+    /// `s.classes` (false without token indicators: nothing to do).
+    fn tokens(&self, line: &[u8], s: &mut Scratch, now: Timestamp) -> bool {
         let hits = &self.inner.hits;
         let want_v4 = hits.ip.has_v4();
         let want_v6 = hits.ip.has_v6();
@@ -316,6 +315,9 @@ impl Database {
         let want_url = !hits.urls.is_empty();
         let want_email = !hits.emails.is_empty();
         let want_hash = !hits.hashes.is_empty();
+        if !(want_v4 || want_v6 || want_dom || want_url || want_email || want_hash) {
+            return false;
+        }
         s.auth.clear();
         s.classes.classify(line);
         if want_url || want_email {
@@ -332,6 +334,7 @@ impl Database {
         if want_hash {
             self.hashes(line, s, now);
         }
+        true
     }
 
     /// A domain name as written (any case, possibly Unicode): skipped at the cost of a few
