@@ -107,12 +107,24 @@ fn built_only_where_sound() {
         assert!(has_prefilter(&build(&v, true)), "{}", extra.value);
     }
     // ...but `10.` is too short to search for, and too many short names (over 64 case
-    // variants together) are not searched apart.
+    // variants of their pieces together) are not searched apart.
     let mut v = base.clone();
     v.push(ind(Kind::Ip, "10.0.0.0/8"));
     assert!(!has_prefilter(&build(&v, true)));
+    // (Each is searched for by a 3-byte piece with as few letters as it has: two here.)
+    let names = |n: u8| -> Vec<Indicator> {
+        (0..n)
+            .map(|i| {
+                let c = (b'a' + i) as char;
+                ind(Kind::Domain, &format!("q{c}.x{c}"))
+            })
+            .collect()
+    };
     let mut v = base.clone();
-    v.extend(["ab.cd", "ef.gh", "ij.kl", "mn.op", "qr.st"].map(|d| ind(Kind::Domain, d)));
+    v.extend(names(16));
+    assert!(has_prefilter(&build(&v, true)));
+    let mut v = base.clone();
+    v.extend(names(17));
     assert!(!has_prefilter(&build(&v, true)));
     // Literals and regexes take part when every one has a witness of 4 bytes or more
     // (the literal, or a literal every match of the regex holds), never alone.

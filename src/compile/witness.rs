@@ -46,8 +46,8 @@ const MAX_SHARED: usize = 128;
 const MAX_DOTTED: usize = 2048;
 
 /// Witnesses shorter than [`SHORT_BELOW`] (down to [`SHORT_MIN`] bytes) are searched apart,
-/// by one Teddy pass over their ASCII case variants, when there are at most [`SHORT_MAX`]
-/// variants: the grams then come from witnesses of 8 bytes or more (stride 4, grams of 5
+/// by one Teddy pass for a 3-byte piece of each in its ASCII case variants, when there are
+/// at most [`SHORT_MAX`] variants: the grams then come from witnesses of 8 bytes or more (stride 4, grams of 5
 /// bytes or more). A few /16 networks (`63.61.`) no longer turn the filter off, nor give
 /// every witness 4-byte grams that most addresses share.
 pub(crate) const SHORT_MIN: usize = 4;
@@ -180,15 +180,31 @@ fn gram_tables(
     let mask = u64::MAX >> (64 - 8 * k);
     let n = ends.len() - 1;
     let witness = |i: usize| &text[ends[i] as usize..ends[i + 1] as usize];
+    let gram = |i: usize, o: usize| (word(witness(i), o) | FOLD) & mask;
+    // Any `stride` consecutive offsets of a witness will do (each occurrence puts one of
+    // them at a tested position): the ones whose grams the fewest witnesses have, so that
+    // `instance-` beginning hundreds of names does not make one gram shared by them all.
+    // Offsets stay under 256 (they are stored in a byte).
+    let last = |i: usize| (witness(i).len() - k).min(255);
+    let mut all: Vec<u64> = (0..n)
+        .flat_map(|i| (0..=last(i)).map(move |o| (i, o)))
+        .map(|(i, o)| gram(i, o))
+        .collect();
+    all.sort_unstable();
+    let count = |g: u64| all.partition_point(|&x| x <= g) - all.partition_point(|&x| x < g);
     let mut grams: Vec<(u64, u32)> = Vec::with_capacity(n * stride);
+    let mut counts = Vec::new();
     for i in 0..n {
-        for o in 0..stride {
-            grams.push((
-                (word(witness(i), o) | FOLD) & mask,
-                (i as u32) << 8 | o as u32,
-            ));
+        counts.clear();
+        counts.extend((0..=last(i)).map(|o| count(gram(i, o))));
+        let best = (0..=last(i) + 1 - stride)
+            .min_by_key(|&a| counts[a..a + stride].iter().max().copied())
+            .unwrap_or(0);
+        for o in best..best + stride {
+            grams.push((gram(i, o), (i as u32) << 8 | o as u32));
         }
     }
+    drop(all);
     // About 32 bits per gram: a false positive rate near 3% per tested position.
     let log2 = (grams.len() * 32)
         .next_power_of_two()
@@ -475,28 +491,44 @@ impl Witnesses {
     }
 }
 
-/// Short witnesses, searched by one Teddy pass (aho-corasick's packed searcher) over
-/// their ASCII case variants; a match is checked against every short witness at its
-/// position, so that the kinds of all found there are known.
+/// Short witnesses, searched by one Teddy pass (aho-corasick's packed searcher) for a
+/// 3-byte piece of each (the one with the fewest letters: `a.r` in `sofa.rs`) in all its
+/// ASCII case variants; each match is checked against the witnesses of that piece.
 struct Short {
     searcher: aho_corasick::packed::Searcher,
-    /// The witnesses (lowercase) and their kinds.
-    ws: Vec<(Vec<u8>, u8)>,
+    /// The witnesses (lowercase), their kinds, and where their piece begins in them.
+    ws: Vec<(Vec<u8>, u8, usize)>,
+    /// The witnesses of each pattern of the searcher (its case variant of a piece).
+    of_pattern: Vec<Vec<u32>>,
     /// The kinds that have short witnesses.
     kinds: u8,
 }
 
+/// Bytes of the pieces that `Short` searches for.
+const PIECE: usize = 3;
+
 impl Short {
-    /// `None` when there are none, one is shorter than [`SHORT_MIN`], or they have more
-    /// than [`SHORT_MAX`] case variants together.
+    /// `None` when there are none, one is shorter than [`SHORT_MIN`], or their pieces have
+    /// more than [`SHORT_MAX`] case variants together.
     fn build(ws: Vec<(Vec<u8>, u8)>) -> Option<Short> {
         if ws.is_empty() || ws.iter().any(|w| w.0.len() < SHORT_MIN) {
             return None;
         }
-        let mut variants: Vec<Vec<u8>> = Vec::new();
-        for (w, _) in &ws {
-            let mut vs = vec![Vec::with_capacity(w.len())];
-            for &b in w {
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut of_pattern: Vec<Vec<u32>> = Vec::new();
+        let mut placed = Vec::with_capacity(ws.len());
+        for (i, (w, kind)) in ws.into_iter().enumerate() {
+            let letters = |o: usize| {
+                w[o..o + PIECE]
+                    .iter()
+                    .filter(|b| b.is_ascii_alphabetic())
+                    .count()
+            };
+            let at = (0..=w.len() - PIECE)
+                .min_by_key(|&o| letters(o))
+                .unwrap_or(0);
+            let mut vs = vec![Vec::with_capacity(PIECE)];
+            for &b in &w[at..at + PIECE] {
                 let upper = b.to_ascii_uppercase();
                 vs = vs
                     .into_iter()
@@ -511,27 +543,38 @@ impl Short {
                         std::iter::once(lower).chain(up)
                     })
                     .collect();
-                if variants.len() + vs.len() > SHORT_MAX {
-                    return None;
+            }
+            for v in vs {
+                match patterns.iter().position(|p| *p == v) {
+                    Some(k) => of_pattern[k].push(i as u32),
+                    None => {
+                        patterns.push(v);
+                        of_pattern.push(vec![i as u32]);
+                    }
                 }
             }
-            variants.extend(vs);
+            if patterns.len() > SHORT_MAX {
+                return None;
+            }
+            placed.push((w, kind, at));
         }
         let searcher = aho_corasick::packed::Config::new()
             .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
             .builder()
-            .extend(&variants)
+            .extend(&patterns)
             .build()?;
-        let kinds = ws.iter().fold(0, |k, w| k | w.1);
+        let kinds = placed.iter().fold(0, |k, w| k | w.1);
         Some(Short {
             searcher,
-            ws,
+            ws: placed,
+            of_pattern,
             kinds,
         })
     }
 
     /// `found` and the kinds of the short witnesses in `line` (until all of theirs are
-    /// found).
+    /// found). The pieces all have the same length: at most one pattern matches at a
+    /// position, and the search goes on from the next.
     fn search(&self, line: &[u8], mut found: u8) -> u8 {
         let mut at = 0;
         while found & self.kinds != self.kinds {
@@ -541,9 +584,14 @@ impl Short {
             else {
                 break;
             };
-            let rest = &line[m.start()..];
-            for (w, kind) in &self.ws {
-                if rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w) {
+            for &i in &self.of_pattern[m.pattern().as_usize()] {
+                let (w, kind, o) = &self.ws[i as usize];
+                let hit = m
+                    .start()
+                    .checked_sub(*o)
+                    .and_then(|a| line.get(a..a + w.len()))
+                    .is_some_and(|x| x.eq_ignore_ascii_case(w));
+                if hit {
                     found |= kind;
                 }
             }
@@ -553,7 +601,13 @@ impl Short {
     }
 
     fn memory(&self) -> usize {
-        self.searcher.memory_usage() + self.ws.iter().map(|w| w.0.capacity() + 32).sum::<usize>()
+        self.searcher.memory_usage()
+            + self.ws.iter().map(|w| w.0.capacity() + 40).sum::<usize>()
+            + self
+                .of_pattern
+                .iter()
+                .map(|p| p.capacity() * 4 + 24)
+                .sum::<usize>()
     }
 }
 
@@ -694,13 +748,19 @@ mod tests {
         assert_eq!(f.may_match(b"x AB.cD y"), TOKENS | RAW);
         assert_eq!(f.may_match(b"11.2.3.4"), TOKENS | RAW);
         assert_eq!(f.may_match(b"ab.c 1.3. evil.exampl"), RAW);
-        let five: Vec<_> = ["ab.cd", "ef.gh", "ij.kl", "mn.op", "qr.st"]
-            .iter()
-            .map(|w| t(w.as_bytes()))
-            .collect();
+        // Pieces of two letters (`qa.` of `qa.xa`): 4 variants each, 17 names 68.
+        let names = |n: u8| -> Vec<_> {
+            (0..n)
+                .map(|i| {
+                    let c = (b'a' + i) as char;
+                    t(format!("q{c}.x{c}").as_bytes())
+                })
+                .collect()
+        };
+        assert!(Witnesses::build(names(16), false, false).is_some());
         assert!(
-            Witnesses::build(five, false, false).is_none(),
-            "80 variants"
+            Witnesses::build(names(17), false, false).is_none(),
+            "68 variants"
         );
         let f = Witnesses::build(vec![t(b"Evil.Example")], false, false).expect("built");
         assert_eq!(f.may_match(b"x.EVIL.example,"), TOKENS | RAW);
