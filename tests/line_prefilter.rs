@@ -140,7 +140,7 @@ fn built_only_where_sound() {
         v.extend(base.iter().cloned());
         assert!(has_prefilter(&build(&v, true)), "{}", short.value);
     }
-    // Not built beyond 2,048 IPv4 addresses (their grams are common in logs).
+    // Not built beyond 3,072 IPv4 addresses (their grams are common in logs).
     let addrs = |n: u32| -> Vec<Indicator> {
         (0..n)
             .map(|i| {
@@ -149,8 +149,8 @@ fn built_only_where_sound() {
             })
             .collect()
     };
-    assert!(has_prefilter(&build(&addrs(2000), true)));
-    assert!(!has_prefilter(&build(&addrs(2100), true)));
+    assert!(has_prefilter(&build(&addrs(3000), true)));
+    assert!(!has_prefilter(&build(&addrs(3100), true)));
 }
 
 fn lit(bytes: &[u8], nocase: bool) -> Indicator {
