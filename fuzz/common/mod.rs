@@ -88,6 +88,14 @@ pub fn lists() -> (Vec<Indicator>, Vec<Indicator>) {
     (inds, allow)
 }
 
+/// [`lists`] without the networks too short to search for (`10.` of `10.0.0.0/8`, `0.` of
+/// `0.0.0.0/1`): its database has the line prefilter (`Limits::line_prefilter_max`).
+pub fn lists_prefiltered() -> (Vec<Indicator>, Vec<Indicator>) {
+    let (mut inds, allow) = lists();
+    inds.retain(|i| !matches!(i.value.to_string().as_str(), "10.0.0.0/8" | "0.0.0.0/1"));
+    (inds, allow)
+}
+
 /// The database of [`lists`].
 pub fn database() -> Database {
     let (inds, allow) = lists();

@@ -4,8 +4,9 @@
 //! Input: an optional first line of extra indicators (`KIND:VALUE` or a bare value whose kind
 //! is inferred, separated by tabs; up to 8), then the line to scan. Without extras, the fixed
 //! mixed set of `common` is used (built once); with extras, the fixed set plus the extras. The
-//! second byte picks the time. The scanner and the oracle must report exactly the same
-//! (span, indicator) pairs.
+//! second byte picks the time, the third the fixed set: `common::lists`, or
+//! `common::lists_prefiltered`, whose database has the line prefilter. The scanner and the
+//! oracle must report exactly the same (span, indicator) pairs.
 
 #![no_main]
 
@@ -27,6 +28,18 @@ struct Fixed {
 }
 
 static FIXED: OnceLock<Fixed> = OnceLock::new();
+static PREFILTERED: OnceLock<Fixed> = OnceLock::new();
+
+fn fixed((inds, allow): (Vec<Indicator>, Vec<Indicator>)) -> Fixed {
+    let db = build_db(&inds, &allow);
+    let oracle = Oracle::new(&inds, &allow);
+    Fixed {
+        inds,
+        allow,
+        db,
+        oracle,
+    }
+}
 
 fn extra(tok: &str) -> Option<Indicator> {
     let (kind, text) = match tok.split_once(':') {
@@ -41,17 +54,15 @@ fn extra(tok: &str) -> Option<Indicator> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let fixed = FIXED.get_or_init(|| {
-        let (inds, allow) = common::lists();
-        let db = build_db(&inds, &allow);
-        let oracle = Oracle::new(&inds, &allow);
-        Fixed {
-            inds,
-            allow,
-            db,
-            oracle,
-        }
-    });
+    let fixed = if data.get(2).is_some_and(|b| b % 2 == 1) {
+        PREFILTERED.get_or_init(|| {
+            let f = fixed(common::lists_prefiltered());
+            assert!(f.db.memory_report().get("line prefilter") > 0);
+            f
+        })
+    } else {
+        FIXED.get_or_init(|| fixed(common::lists()))
+    };
     let (head, line) = match memchr_nl(data) {
         Some(i) => (&data[..i], &data[i + 1..]),
         None => (&data[..0], data),

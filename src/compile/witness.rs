@@ -17,22 +17,28 @@
 //!
 //! Literal and regex indicators take part when they can ([`RAW`] witnesses): every literal
 //! is its own witness, and every match of a filtered regex holds one of its required
-//! literals. When all of them are 6 bytes or more (and no regex is anchored or without a
+//! literals. When all of them are 4 bytes or more (and no regex is anchored or without a
 //! literal), a line without one skips the literal and regex search too (about 3.8
 //! instructions per byte on the generated 1k set: one Teddy pass for the literals and one
 //! for the regexes' literals). Otherwise they are searched in every line as before.
 //!
 //! The search is the sampled q-gram filter of Rabin–Karp and Hyperscan's FDR: every
 //! witness is at least `k + stride - 1` bytes long, so each of its occurrences holds a
-//! `k`-byte gram starting at a position that is a multiple of `stride`. The filter reads
-//! the line's grams only at those positions (ASCII case folded by setting bit 5), tests a
-//! bit per gram in a bitset of about 32 bits per registered gram (false positive rate about
-//! 3%), and confirms a set bit through a hash table of the grams' hashes, then against the
-//! witnesses themselves. Measured (callgrind, generated 1k set, stride 4): 6.0
-//! instructions per byte with the confirmations (1.8 of them), 7.3 for the whole scan.
+//! `k`-byte gram starting at a position that is a multiple of `stride` (any `stride`
+//! consecutive offsets of the witness will do: those whose grams the fewest witnesses
+//! share). The filter reads the line's grams only at those positions (ASCII case folded
+//! by setting bit 5), tests a bit per gram in a bitset of about 32 bits per registered gram
+//! (false positive rate about 3%), and confirms a set bit through a hash table of the
+//! grams' hashes, then against the witnesses themselves. Witnesses under 8 bytes are
+//! searched apart (see [`SHORT_BELOW`]). Measured (callgrind, generated 1k set, stride 4):
+//! 6.0 instructions per byte with the confirmations (1.8 of them), 7.2 for the whole scan.
+//!
+//! Where it does not pay, it is not built: beyond [`MAX_DOTTED`] IPv4-text witnesses, or
+//! `Limits::line_prefilter_max` witnesses (the tables outgrow the caches).
 
-/// Witnesses shorter than this are not supported (the filter is then not built): with a
-/// stride of at least 3, the filter reads a gram at a third of the positions or fewer.
+/// When the witnesses under [`SHORT_BELOW`] bytes cannot be searched apart, all must be this
+/// long at least (or the filter is not built): with a stride of at least 3, the filter
+/// reads a gram at a third of the positions or fewer.
 pub(crate) const MIN_WITNESS: usize = 6;
 
 /// Most witnesses one gram may belong to (more: the filter is not built).
@@ -47,9 +53,9 @@ const MAX_DOTTED: usize = 3072;
 
 /// Witnesses shorter than [`SHORT_BELOW`] (down to [`SHORT_MIN`] bytes) are searched apart,
 /// by one Teddy pass for a 3-byte piece of each in its ASCII case variants, when there are
-/// at most [`SHORT_MAX`] variants: the grams then come from witnesses of 8 bytes or more (stride 4, grams of 5
-/// bytes or more). A few /16 networks (`63.61.`) no longer turn the filter off, nor give
-/// every witness 4-byte grams that most addresses share.
+/// at most [`SHORT_MAX`] variants: the grams then come from witnesses of 8 bytes or more
+/// (stride 4, grams of 5 bytes or more). A few /16 networks (`63.61.`) or short names
+/// (`sofa.rs`) no longer turn the filter off, nor give every witness short grams.
 pub(crate) const SHORT_MIN: usize = 4;
 const SHORT_BELOW: usize = 8;
 const SHORT_MAX: usize = 64;
