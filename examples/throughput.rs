@@ -44,7 +44,8 @@ struct Args {
     passes: usize,
     seed: u64,
     naive: bool,
-    prefilter: bool,
+    /// `Limits::line_prefilter_max` (0: `--no-prefilter`).
+    prefilter_max: Option<usize>,
     intel: Vec<String>,
     allow: Vec<String>,
     logs: Vec<String>,
@@ -54,7 +55,7 @@ struct Args {
 }
 
 const USAGE: &str = "usage: throughput [--indicators N] [--mb M] [--hit-rate R] [--threads T] \
-[--passes K] [--seed S] [--no-naive] [--no-prefilter] [--intel-tsv PATH]... [--allow PATH]... [--log PATH]... \
+[--passes K] [--seed S] [--no-naive] [--no-prefilter] [--prefilter-max N] [--intel-tsv PATH]... [--allow PATH]... [--log PATH]... \
 [--write-corpus PATH] [--write-indicators PATH] [--write-fixed PATH]";
 
 fn parse_args() -> Result<Args, String> {
@@ -66,7 +67,7 @@ fn parse_args() -> Result<Args, String> {
         passes: 3,
         seed: 0x11E_4A7E,
         naive: true,
-        prefilter: true,
+        prefilter_max: None,
         intel: Vec::new(),
         allow: Vec::new(),
         logs: Vec::new(),
@@ -77,7 +78,7 @@ fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "--no-prefilter" {
-            a.prefilter = false;
+            a.prefilter_max = Some(0);
             continue;
         }
         if flag == "--no-naive" {
@@ -94,6 +95,7 @@ fn parse_args() -> Result<Args, String> {
             "--threads",
             "--passes",
             "--seed",
+            "--prefilter-max",
             "--intel-tsv",
             "--allow",
             "--log",
@@ -120,6 +122,7 @@ fn parse_args() -> Result<Args, String> {
             "--threads" => a.threads = (num(&v)? as usize).max(1),
             "--passes" => a.passes = (num(&v)? as usize).max(1),
             "--seed" => a.seed = num(&v)? as u64,
+            "--prefilter-max" => a.prefilter_max = Some(num(&v)? as usize),
             "--intel-tsv" => a.intel.push(v),
             "--allow" => a.allow.push(v),
             "--log" => a.logs.push(v),
@@ -392,10 +395,10 @@ fn run(a: &Args) -> Result<(), String> {
     let t = Instant::now();
     let cpu0 = thread_cpu();
     let mut b = Builder::new();
-    if !a.prefilter {
-        // The line prefilter off: every line tokenized (as before it existed).
+    if let Some(max) = a.prefilter_max {
+        // 0: the line prefilter off, every line tokenized (as before it existed).
         b.limits(linerate::Limits {
-            line_prefilter_max: 0,
+            line_prefilter_max: max,
             ..linerate::Limits::default()
         });
     }
