@@ -330,6 +330,22 @@ impl IpSet {
             + self.entries.capacity() * 8
     }
 
+    /// Whether an IPv4 indicator (with any port or none) may cover `addr`: its gates only
+    /// (the /16 list of short networks, the /24 bitmaps of hosts and of the /17–/24 and
+    /// /25–/32 classes), no table lookup. Never false for a covered address. For the line
+    /// prefilter: a few bit tests per dotted quad.
+    #[inline]
+    pub(crate) fn may_cover_v4(&self, addr: u32) -> bool {
+        let h = (addr >> 16) as usize;
+        let short = match (self.short_at.get(h), self.short_at.get(h + 1)) {
+            (Some(&from), Some(&to)) => to > from,
+            _ => false,
+        };
+        short
+            || gate_has(&self.hosts.gate, (addr >> 8) as usize)
+            || self.v4.iter().any(|c| c.gate_open(addr))
+    }
+
     /// Calls `f(id, port_specific)` for every indicator covering `addr` whose port is any or
     /// equal to `port`.
     #[inline]

@@ -70,27 +70,29 @@ pub struct Limits {
     pub regex_size_limit: usize,
     /// NFA size limit for all regex indicators compiled together. Default 64 MiB.
     pub regex_total_size_limit: usize,
-    /// Most distinct witnesses for which the line prefilter is built. Default 32,768.
+    /// Most distinct witnesses for which the line prefilter is built. Default 16,384.
     ///
     /// A database whose token indicators (domains, URLs, emails, digests, IPv4 addresses
     /// and networks) leave at most this many distinct pieces of text ("witnesses": the
     /// domain, the URL's host, the dotted address, the fixed octets of a network...) in any
     /// line they match first searches each line for them, and tokenizes only the lines
     /// that hold one (and lines with non-ASCII bytes, or IPv6-looking text when there are
-    /// IPv6 indicators). When every literal and regex indicator also has a witness (the
-    /// literal itself; for a regex, a set of literals one of which each match holds, and
-    /// no `^`/`$` anchor) and there are at most 256 literals, lines without one skip the
-    /// literal and regex search as well. Sightings are the same either way.
+    /// IPv6 indicators). Beyond 3,072 IPv4 witnesses, or with a network whose fixed
+    /// octets are under 4 bytes (a /8), IPv4 indicators take no witness: lines with a
+    /// dotted quad that the IPv4 table's gates cover pass instead. When every literal and
+    /// regex indicator also has a witness (the literal itself; for a regex, a set of
+    /// literals one of which each match holds, and no `^`/`$` anchor) and there are at most
+    /// 256 literals, lines without one skip the literal and regex search as well.
+    /// Sightings are the same either way.
     ///
-    /// What it gains depends on the size (measured on the generated corpus, median
-    /// with/without): 1k mixed indicators 2.4x, 10k 1.2x, 15k 1.0x; 10k domains 1.3x,
-    /// 20k 1.2x, 62k 0.84x (the tables outgrow the caches); real logs with maltrail's
-    /// apt_lazarus list (5.6k) 2.6x. Hence this default. It is not built either when a
-    /// witness is shorter than 4 bytes (the `10.` of `10.0.0.0/8`), when those under 8
-    /// bytes (searched apart, by one Teddy pass for a 3-byte piece of each) have more than
-    /// 64 ASCII case variants of their pieces together, when more than 128 witnesses share
-    /// a gram, or when more than 3,072 are IPv4 text (their grams are common in logs: 3,000
-    /// addresses 1.16x, 5,000 0.74x). 0 turns it off.
+    /// What it gains depends on the size and the logs (measured, median with/without; see
+    /// BENCHMARKS.md): generated mixed sets 1k 2.5x, 10k 1.4x, 15k 1.2x, 30k 0.77x (hence
+    /// this default); 5k IPv4 addresses 1.4x; 10k domains 1.3x, 20k 1.5x, 62k 0.84x (the
+    /// tables outgrow the caches); real logs with maltrail's lists apt_lazarus (5.6k) 1.7x,
+    /// redline (11k, 7k addresses) 1.3x. It is not built either when a name or digest
+    /// witness is under 4 bytes, when those under 8 bytes (searched apart, by one Teddy pass
+    /// for a 3-byte piece of each) have more than 64 ASCII case variants of their pieces
+    /// together, or when more than 128 witnesses share a gram. 0 turns it off.
     pub line_prefilter_max: usize,
 }
 
@@ -100,7 +102,7 @@ impl Default for Limits {
             max_indicators: 50_000_000,
             regex_size_limit: DEFAULT_REGEX_SIZE_LIMIT,
             regex_total_size_limit: 64 << 20,
-            line_prefilter_max: 1 << 15,
+            line_prefilter_max: 1 << 14,
         }
     }
 }
@@ -799,7 +801,7 @@ fn witnesses(
     max: usize,
     raw: Option<Vec<Vec<u8>>>,
 ) -> Option<Witnesses> {
-    let (tokens, idn, v6) = token_witnesses(store, nets, max)?;
+    let (tokens, esc) = token_witnesses(store, nets, max)?;
     let tagged = |ws: &[Vec<u8>], kind: u8| -> Vec<(Vec<u8>, u8)> {
         ws.iter().map(|w| (w.clone(), kind)).collect()
     };
@@ -809,23 +811,32 @@ fn witnesses(
     if let Some(r) = raw {
         let mut all = tagged(&tokens, TOKENS);
         all.extend(tagged(&r, RAW));
-        if let Some(w) = Witnesses::build(all, idn, v6) {
+        if let Some(w) = Witnesses::build(all, esc) {
             return Some(w);
         }
     }
-    Witnesses::build(tagged(&tokens, TOKENS), idn, v6)
+    Witnesses::build(tagged(&tokens, TOKENS), esc)
 }
 
-/// The token indicators' witnesses, and whether names (`idn`) and IPv6 text (`v6`) must
-/// pass; `None` when one has none, or there are more than `max`.
+/// Most IPv4 witnesses (addresses, network prefixes) in the grams; beyond, or when one is
+/// under 4 bytes (the `10.` of a /8), lines pass on a dotted quad the IPv4 table's gates
+/// cover instead. Their 5-byte grams (`180.7`) are common in any log of addresses: on the
+/// generated corpus 3,000 addresses as witnesses scanned 1.16x as fast as without the
+/// filter and 5,000 0.74x, where dotted quads gave 1.4x; but the real logs with maltrail's
+/// apt_lazarus list (875 addresses and 4.7k names) 1.7–2.6x with them as witnesses, 0.93x
+/// with dotted quads.
+const V4_WITNESSES_MAX: usize = 3072;
+
+/// The token indicators' witnesses (domains, emails, URL hosts, digests; IPv4 addresses
+/// and networks up to [`V4_WITNESSES_MAX`]) and what else must let a line through (see
+/// [`witness::Escapes`]); `None` when one is too short, or there are more than `max`.
 fn token_witnesses(
     store: &Store,
     nets: &[(Net, u16, u32)],
     max: usize,
-) -> Option<(Vec<Vec<u8>>, bool, bool)> {
+) -> Option<(Vec<Vec<u8>>, witness::Escapes)> {
     let mut ws: Vec<Vec<u8>> = Vec::new();
-    let mut idn = false;
-    let mut v6 = false;
+    let mut esc = witness::Escapes::default();
     for (id, &flags) in store.kinds().iter().enumerate() {
         let v = store.bytes(id as u32);
         // (witness, whether it is a name: Unicode text may normalize to it)
@@ -833,29 +844,35 @@ fn token_witnesses(
             Kind::Domain | Kind::Email => (v, true),
             // A bracketed IPv6 host has many textual forms: lines with IPv6 text pass.
             Kind::Url if v.first() == Some(&b'[') => {
-                v6 = true;
+                esc.v6 = true;
                 continue;
             }
             Kind::Url => (url_key_host(v), true),
             Kind::Md5 | Kind::Sha1 | Kind::Sha256 | Kind::Sha512 => (v, false),
             Kind::Literal | Kind::Regex | Kind::Ip => continue,
         };
-        idn |= name;
+        esc.idn |= name;
         if w.len() < witness::SHORT_MIN || ws.len() >= max {
             return None;
         }
         ws.push(w.to_vec());
     }
+    // IPv4 addresses and networks: their text as witnesses while they are few and long
+    // enough, else lines pass on a dotted quad the IPv4 table's gates cover (see
+    // `witness::Escapes::v4`).
+    let mut v4_ws: Option<Vec<Vec<u8>>> = Some(Vec::new());
     for (net, _, _) in nets {
         let &Net::V4(a, len) = net else {
             // IPv6 text has too many forms for a witness: lines with IPv6 text pass.
-            v6 = true;
+            esc.v6 = true;
+            continue;
+        };
+        let Some(list) = v4_ws.as_mut() else {
             continue;
         };
         // The network's addresses as written begin with one of these: its fixed octets
         // and each value of the next, partly fixed one ("a.b.c.v" ends the address, "a.b.v."
-        // does not). A /16 gives `1.2.`, too short: no filter (spelling out its third
-        // octet gave 256 witnesses sharing their first grams, 10x slower than no filter).
+        // does not).
         let o = a.to_be_bytes();
         let fixed = usize::from(len / 8);
         let mut net_ws: Vec<Vec<u8>> = vec![Vec::new()];
@@ -882,30 +899,36 @@ fn token_witnesses(
             let base = usize::from(o[fixed]);
             extend(&mut net_ws, fixed, base..base + (1 << (8 - len % 8)));
         }
-        ws.extend(net_ws);
-        if ws.len() > max {
-            return None;
+        let short = net_ws.iter().any(|w| w.len() < witness::SHORT_MIN);
+        list.extend(net_ws);
+        if short || list.len() > V4_WITNESSES_MAX {
+            v4_ws = None;
         }
     }
-    if nets.iter().any(|(n, _, _)| matches!(n, Net::V4(..))) {
-        // `::ffff:102:304` is observed as 1.2.3.4. In every IPv4-mapped text the sixth group
-        // is `ffff`, after a colon and before a colon and the first digit of the seventh group
-        // (which a digit, `:` or `.` follows), or before `::` for 0.0.0.0.
-        let hex = b"0123456789abcdef";
-        for &h in hex {
-            for &c in hex.iter().chain(b":.") {
-                ws.push([&b":ffff:"[..], &[h, c]].concat());
+    let has_v4 = nets.iter().any(|(n, _, _)| matches!(n, Net::V4(..)));
+    match v4_ws {
+        Some(list) if has_v4 => {
+            ws.extend(list);
+            // `::ffff:102:304` is observed as 1.2.3.4. In every IPv4-mapped text the sixth
+            // group is `ffff`, after a colon and before a colon and the first digit of the
+            // seventh group (which a digit, `:` or `.` follows), or before `::` for 0.0.0.0.
+            let hex = b"0123456789abcdef";
+            for &h in hex {
+                for &c in hex.iter().chain(b":.") {
+                    ws.push([&b":ffff:"[..], &[h, c]].concat());
+                }
+            }
+            let zero = |n: &Net| matches!(*n, Net::V4(a, l) if a.checked_shr(32 - u32::from(l)).unwrap_or(0) == 0);
+            if nets.iter().any(|(n, _, _)| zero(n)) {
+                ws.push(b":ffff::".to_vec());
+            }
+            if ws.len() > max {
+                return None;
             }
         }
-        let zero = |n: &Net| matches!(*n, Net::V4(a, l) if a.checked_shr(32 - u32::from(l)).unwrap_or(0) == 0);
-        if nets.iter().any(|(n, _, _)| zero(n)) {
-            ws.push(b":ffff::".to_vec());
-        }
+        _ => esc.v4 = has_v4,
     }
-    if ws.is_empty() || ws.len() > max {
-        return None;
-    }
-    Some((ws, idn, v6))
+    (!ws.is_empty() || esc.v4 || esc.v6).then_some((ws, esc))
 }
 
 #[cfg(test)]
@@ -959,8 +982,10 @@ mod tests {
             assert_eq!(always(&db(&[dom, lit, re, short])), Some(RAW), "{short:?}");
             assert_eq!(always(&db(&[lit, short])), None, "{short:?}");
         }
-        // No token witness (`10.` is too short): none at all.
-        assert_eq!(always(&db(&[(Kind::Ip, "10.0.0.0/8"), lit])), None);
+        // IPv4 indicators have no witness (lines with a covered dotted quad pass): a /8
+        // does not turn the prefilter off.
+        assert_eq!(always(&db(&[(Kind::Ip, "10.0.0.0/8"), lit])), Some(0));
+        assert_eq!(always(&db(&[(Kind::Ip, "10.0.0.0/8")])), Some(RAW));
         // More literals than the gate takes: searched in every line.
         let many: Vec<String> = (0..300).map(|i| format!("/path-{i:04}.php")).collect();
         let mut v: Vec<(Kind, &str)> = many.iter().map(|p| (Kind::Literal, p.as_str())).collect();

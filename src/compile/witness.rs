@@ -33,8 +33,14 @@
 //! searched apart (see [`SHORT_BELOW`]). Measured (callgrind, generated 1k set, stride 4):
 //! 6.0 instructions per byte with the confirmations (1.8 of them), 7.2 for the whole scan.
 //!
-//! Where it does not pay, it is not built: beyond [`MAX_DOTTED`] IPv4-text witnesses, or
-//! `Limits::line_prefilter_max` witnesses (the tables outgrow the caches).
+//! IPv4 indicators may also go without witnesses ([`Escapes::v4`]): when there are many
+//! (the 5-byte grams of addresses, `180.7`, are common in any log of addresses) or a
+//! network's fixed octets are too short (`10.` of a /8), lines pass on a dotted quad whose
+//! address the IPv4 table's gates cover, found from the dots between two digits (AVX2,
+//! about half an instruction per byte, plus a parse per candidate).
+//!
+//! Where it does not pay, it is not built: beyond `Limits::line_prefilter_max` witnesses
+//! (the tables outgrow the caches).
 
 /// When the witnesses under [`SHORT_BELOW`] bytes cannot be searched apart, all must be this
 /// long at least (or the filter is not built): with a stride of at least 3, the filter
@@ -43,13 +49,6 @@ pub(crate) const MIN_WITNESS: usize = 6;
 
 /// Most witnesses one gram may belong to (more: the filter is not built).
 const MAX_SHARED: usize = 128;
-
-/// Most witnesses made of digits and dots (IPv4 addresses and network prefixes) in the
-/// grams (more: the filter is not built). Their 5-byte grams are few (`180.7`, `.76.2`)
-/// and lines of addresses hold many: the confirmations outgrow what the filter saves.
-/// Measured on the generated corpus (median of 3 to 5 runs, with/without): 3,000
-/// addresses 1.16x, 5,000 0.74x.
-const MAX_DOTTED: usize = 3072;
 
 /// Witnesses shorter than [`SHORT_BELOW`] (down to [`SHORT_MIN`] bytes) are searched apart,
 /// by one Teddy pass for a 3-byte piece of each in its ASCII case variants, when there are
@@ -69,6 +68,19 @@ pub(crate) const RAW: u8 = 2;
 /// Bit 5 of every byte: ASCII letters of either case become equal (a superset fold: bytes
 /// equal up to ASCII case stay equal; the confirmation is exact).
 const FOLD: u64 = 0x2020_2020_2020_2020;
+
+/// What lets a line through besides the witnesses (all for token indicators).
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct Escapes {
+    /// A byte >= 0x80 (domain, URL and email indicators: IDNA maps Unicode names).
+    pub(crate) idn: bool,
+    /// IPv6-looking text (IPv6 indicators, URLs with IPv6 hosts): `::`, or six colons
+    /// within 45 bytes (the longest IPv6 text).
+    pub(crate) v6: bool,
+    /// IPv4 indicators: a dotted quad whose address the caller's check covers, or
+    /// `:ffff:` (IPv4-mapped IPv6 in hex, observed as the IPv4 address).
+    pub(crate) v4: bool,
+}
 
 pub(crate) struct Witnesses {
     stride: usize,
@@ -102,11 +114,8 @@ pub(crate) struct Witnesses {
     /// What `may_match` always says: the kinds that have no witnesses (their indicators
     /// are searched in every line).
     always: u8,
-    /// Lines with a byte >= 0x80 may match (domain, URL and email indicators: IDNA).
-    idn: bool,
-    /// Lines that may hold IPv6 text may match (IPv6 indicators, URLs with IPv6 hosts):
-    /// `::`, or six colons within 45 bytes (the longest IPv6 text).
-    v6: bool,
+    /// What lets a line through besides the witnesses.
+    esc: Escapes,
 }
 
 #[inline(always)]
@@ -138,6 +147,155 @@ fn may_hold_v6(line: &[u8]) -> bool {
         last[i % 5] = c;
     }
     false
+}
+
+/// Whether `line` may hold an IPv4 sighting: `:ffff:` in any case (IPv4-mapped IPv6 in
+/// hex, `::ffff:102:304`, is observed as 1.2.3.4), or a dotted quad (four runs of 1 to 3
+/// digits joined by dots, the first one starting a run of digits) whose address passes
+/// `covered`. Every IPv4 address the tokenizer observes is written so; this finds more
+/// (`2.3.4.5` in `1.2.3.4.5`, `1.2.3.4` in `a1.2.3.4`), which only lets more lines through.
+/// Only the dots between two digits and the colons before an `f` are looked at (see
+/// [`candidates`]).
+fn v4_escape(line: &[u8], covered: impl Fn(u32) -> bool) -> bool {
+    // Dots inside a quad already read begin no quad the tokenizer would observe.
+    let mut next = 0;
+    candidates(line, |pos, dot| {
+        if !dot {
+            return line
+                .get(pos + 1..pos + 6)
+                .is_some_and(|x| x.eq_ignore_ascii_case(b"ffff:"));
+        }
+        if pos < next {
+            return false;
+        }
+        let digits = line[..pos]
+            .iter()
+            .rev()
+            .take(4)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if digits > 3 {
+            return false;
+        }
+        match quad_at(line, pos - digits) {
+            Some((addr, end)) => {
+                next = end;
+                covered(addr)
+            }
+            None => false,
+        }
+    })
+}
+
+/// Calls `f(position, is_dot)` in order for each `.` with an ASCII digit on both sides and
+/// each `:` followed by `f` or `F` in `line`, until `f` returns true (then true). AVX2
+/// when the CPU has it (three unaligned loads, five compares and a mask per 32 bytes: about
+/// half an instruction per byte), else byte by byte; a test checks both agree.
+fn candidates(line: &[u8], mut f: impl FnMut(usize, bool) -> bool) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is available (checked just above); `candidates_avx2` reads only
+            // inside `line`.
+            return unsafe { candidates_avx2(line, &mut f) };
+        }
+    }
+    candidates_scalar(line, 0, &mut f)
+}
+
+/// [`candidates`] byte by byte from `from` on.
+fn candidates_scalar(line: &[u8], from: usize, f: &mut impl FnMut(usize, bool) -> bool) -> bool {
+    let digit = |i: usize| line.get(i).is_some_and(u8::is_ascii_digit);
+    for (j, &c) in line.iter().enumerate().skip(from) {
+        let hit = match c {
+            b'.' => j > 0 && digit(j - 1) && digit(j + 1) && f(j, true),
+            b':' => line.get(j + 1).is_some_and(|&b| b | 0x20 == b'f') && f(j, false),
+            _ => false,
+        };
+        if hit {
+            return true;
+        }
+    }
+    false
+}
+
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn candidates_avx2(line: &[u8], f: &mut impl FnMut(usize, bool) -> bool) -> bool {
+    use std::arch::x86_64::*;
+    let n = line.len();
+    // Position 0 has no byte before it: the scalar loop takes it, and the tail.
+    if n > 0 && line[0] == b':' && line.get(1).is_some_and(|&b| b | 0x20 == b'f') && f(0, false) {
+        return true;
+    }
+    let zero = _mm256_set1_epi8(b'0' as i8);
+    let nine = _mm256_set1_epi8(9);
+    let is_digit = |v: __m256i| {
+        let t = _mm256_sub_epi8(v, zero);
+        _mm256_cmpeq_epi8(_mm256_min_epu8(t, nine), t)
+    };
+    let mut i = 1;
+    while i + 33 <= n {
+        // SAFETY: `i - 1 >= 0` and `i + 33 <= n`: the three 32-byte loads at `i - 1`, `i`
+        // and `i + 1` are inside `line`; unaligned loads are allowed.
+        let (p, v, q) = unsafe {
+            let at = line.as_ptr().add(i);
+            (
+                _mm256_loadu_si256(at.sub(1).cast()),
+                _mm256_loadu_si256(at.cast()),
+                _mm256_loadu_si256(at.add(1).cast()),
+            )
+        };
+        let dot = _mm256_and_si256(
+            _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'.' as i8)),
+            _mm256_and_si256(is_digit(p), is_digit(q)),
+        );
+        let colon = _mm256_and_si256(
+            _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b':' as i8)),
+            _mm256_cmpeq_epi8(
+                _mm256_or_si256(q, _mm256_set1_epi8(0x20)),
+                _mm256_set1_epi8(b'f' as i8),
+            ),
+        );
+        let dots = _mm256_movemask_epi8(dot) as u32;
+        let mut m = dots | _mm256_movemask_epi8(colon) as u32;
+        while m != 0 {
+            let b = m.trailing_zeros();
+            if f(i + b as usize, dots >> b & 1 != 0) {
+                return true;
+            }
+            m &= m - 1;
+        }
+        i += 32;
+    }
+    candidates_scalar(line, i, f)
+}
+
+/// The dotted quad at `i` of `line` (octets of 1 to 3 digits, at most 255) and its end.
+fn quad_at(line: &[u8], mut i: usize) -> Option<(u32, usize)> {
+    let mut addr = 0u32;
+    for k in 0..4 {
+        if k > 0 {
+            if line.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let mut v = 0u32;
+        let mut n = 0;
+        while let Some(&b) = line.get(i).filter(|b| b.is_ascii_digit() && n < 3) {
+            v = v * 10 + u32::from(b - b'0');
+            n += 1;
+            i += 1;
+        }
+        if n == 0 || v > 255 {
+            return None;
+        }
+        addr = addr << 8 | v;
+    }
+    Some((addr, i))
 }
 
 #[inline]
@@ -251,11 +409,7 @@ impl Witnesses {
     /// witnesses always passes. Build cost: a sort of up to 4 grams per witness; memory
     /// 16 to 24 bytes per gram (4 of bitset, 8 of key and reference, 4 to 12 of slot) and
     /// the witnesses' text.
-    pub(crate) fn build(
-        mut witnesses: Vec<(Vec<u8>, u8)>,
-        idn: bool,
-        v6: bool,
-    ) -> Option<Witnesses> {
+    pub(crate) fn build(mut witnesses: Vec<(Vec<u8>, u8)>, esc: Escapes) -> Option<Witnesses> {
         for (w, _) in &mut witnesses {
             w.make_ascii_lowercase();
         }
@@ -268,8 +422,10 @@ impl Witnesses {
             }
             same
         });
-        let all = witnesses.iter().fold(0, |k, w| k | w.1);
-        if witnesses.is_empty() || witnesses.len() > (u32::MAX >> 8) as usize {
+        // The kinds that something lets through (the rest always pass).
+        let escaped = if esc.v4 || esc.v6 { TOKENS } else { 0 };
+        let all = witnesses.iter().fold(escaped, |k, w| k | w.1);
+        if all == 0 || witnesses.len() > (u32::MAX >> 8) as usize {
             return None;
         }
         let (short_ws, long_ws): (Vec<_>, Vec<_>) = witnesses
@@ -288,11 +444,7 @@ impl Witnesses {
             .map(|w| w.0.len())
             .min()
             .unwrap_or(SHORT_BELOW);
-        let dotted = witnesses
-            .iter()
-            .filter(|w| w.0.iter().all(|&b| b.is_ascii_digit() || b == b'.'))
-            .count();
-        if min < MIN_WITNESS || dotted > MAX_DOTTED {
+        if min < MIN_WITNESS {
             return None;
         }
         let mut text = Vec::with_capacity(witnesses.iter().map(|w| w.0.len()).sum());
@@ -344,20 +496,25 @@ impl Witnesses {
             kinds,
             short,
             always: (TOKENS | RAW) & !all,
-            idn,
-            v6,
+            esc,
         })
     }
 
     /// What `line` may have sightings of: [`TOKENS`] when it holds a token witness (ASCII
-    /// case ignored), a byte >= 0x80 when names are indicators, or IPv6-looking text when
-    /// IPv6 indicators are (see `v6`); [`RAW`] when it holds a literal or regex witness; and
-    /// the kinds without witnesses always. A kind is never missing when the line has a
-    /// sighting of it; it may be there without one (`evil.com` inside `notevil.com`).
+    /// case ignored), a byte >= 0x80 when names are indicators, IPv6-looking text when
+    /// IPv6 indicators are, or, when IPv4 indicators are, `:ffff:` or a dotted quad whose
+    /// address `v4_covered` says an indicator may cover; [`RAW`] when it holds a literal
+    /// or regex witness; and the kinds without witnesses always. A kind is never missing
+    /// when the line has a sighting of it; it may be there without one (`evil.com` inside
+    /// `notevil.com`).
     #[inline]
-    pub(crate) fn may_match(&self, line: &[u8]) -> u8 {
+    pub(crate) fn may_match(&self, line: &[u8], v4_covered: impl Fn(u32) -> bool) -> u8 {
         let mut found = self.always;
-        if found & TOKENS == 0 && ((self.idn && !line.is_ascii()) || (self.v6 && may_hold_v6(line)))
+        let esc = &self.esc;
+        if found & TOKENS == 0
+            && ((esc.idn && !line.is_ascii())
+                || (esc.v6 && may_hold_v6(line))
+                || (esc.v4 && v4_escape(line, v4_covered)))
         {
             found |= TOKENS;
         }
@@ -621,6 +778,11 @@ impl Short {
 mod tests {
     use super::*;
 
+    /// Escapes for names (`idn`) and IPv6 text (`v6`), none for IPv4.
+    fn esc(idn: bool, v6: bool) -> Escapes {
+        Escapes { idn, v6, v4: false }
+    }
+
     /// A small deterministic generator (xorshift).
     struct Rng(u64);
     impl Rng {
@@ -645,7 +807,7 @@ mod tests {
             || (v6
                 && (line.windows(2).any(|w| w == b"::")
                     || colons.windows(6).any(|c| c[5] - c[0] < 45)));
-        let all = ws.iter().fold(0, |k, w| k | w.1);
+        let all = ws.iter().fold(if v6 { TOKENS } else { 0 }, |k, w| k | w.1);
         let mut found = (TOKENS | RAW) & !all;
         if escape {
             found |= TOKENS;
@@ -690,7 +852,7 @@ mod tests {
                 .collect();
             let idn = case % 3 == 0;
             let v6 = case % 4 == 1;
-            let Some(f) = Witnesses::build(ws.clone(), idn, v6) else {
+            let Some(f) = Witnesses::build(ws.clone(), esc(idn, v6)) else {
                 assert!(min < MIN_WITNESS, "not built for {ws:?}");
                 continue;
             };
@@ -722,7 +884,7 @@ mod tests {
                     }
                 }
                 assert_eq!(
-                    f.may_match(&line),
+                    f.may_match(&line, |_| false),
                     naive(&ws, idn, v6, &line),
                     "witnesses {:?} line {:?}",
                     ws.iter()
@@ -741,19 +903,22 @@ mod tests {
     #[test]
     fn not_built_for_short_witnesses() {
         let t = |w: &[u8]| (w.to_vec(), TOKENS);
-        assert!(Witnesses::build(vec![t(b"abc"), t(b"abcdef")], false, false).is_none());
-        assert!(Witnesses::build(Vec::new(), false, true).is_none());
+        assert!(Witnesses::build(vec![t(b"abc"), t(b"abcdef")], esc(false, false)).is_none());
+        assert!(Witnesses::build(Vec::new(), esc(true, false)).is_none());
+        // IPv6 indicators alone: lines with IPv6-looking text.
+        let f = Witnesses::build(Vec::new(), esc(false, true)).expect("built");
+        assert_eq!(f.may_match(b"a 2001:db8::1 b", |_| false), TOKENS | RAW);
+        assert_eq!(f.may_match(b"a 10:20:30 b", |_| false), RAW);
         // Under 8 bytes: apart, up to 64 case variants (`ab.cd`: 16).
         let f = Witnesses::build(
             vec![t(b"ab.cd"), t(b"1.2."), t(b"evil.example")],
-            false,
-            false,
+            esc(false, false),
         )
         .expect("built");
         assert!(f.short.is_some());
-        assert_eq!(f.may_match(b"x AB.cD y"), TOKENS | RAW);
-        assert_eq!(f.may_match(b"11.2.3.4"), TOKENS | RAW);
-        assert_eq!(f.may_match(b"ab.c 1.3. evil.exampl"), RAW);
+        assert_eq!(f.may_match(b"x AB.cD y", |_| false), TOKENS | RAW);
+        assert_eq!(f.may_match(b"11.2.3.4", |_| false), TOKENS | RAW);
+        assert_eq!(f.may_match(b"ab.c 1.3. evil.exampl", |_| false), RAW);
         // Pieces of two letters (`qa.` of `qa.xa`): 4 variants each, 17 names 68.
         let names = |n: u8| -> Vec<_> {
             (0..n)
@@ -763,35 +928,107 @@ mod tests {
                 })
                 .collect()
         };
-        assert!(Witnesses::build(names(16), false, false).is_some());
+        assert!(Witnesses::build(names(16), esc(false, false)).is_some());
         assert!(
-            Witnesses::build(names(17), false, false).is_none(),
+            Witnesses::build(names(17), esc(false, false)).is_none(),
             "68 variants"
         );
-        let f = Witnesses::build(vec![t(b"Evil.Example")], false, false).expect("built");
-        assert_eq!(f.may_match(b"x.EVIL.example,"), TOKENS | RAW);
+        let f = Witnesses::build(vec![t(b"Evil.Example")], esc(false, false)).expect("built");
+        assert_eq!(f.may_match(b"x.EVIL.example,", |_| false), TOKENS | RAW);
         assert_eq!(
-            f.may_match(b"evil.exampl"),
+            f.may_match(b"evil.exampl", |_| false),
             RAW,
             "no raw witnesses: raw always"
         );
         assert_eq!(
-            f.may_match("evil-example bücher".as_bytes()),
+            f.may_match("evil-example bücher".as_bytes(), |_| false),
             RAW,
             "no IDN escape unless asked"
         );
-        // IPv4 text: at most 3,072 witnesses of digits and dots.
-        let addrs = |n: u32| -> Vec<_> {
-            (0..n)
-                .map(|i| {
-                    t(std::net::Ipv4Addr::from(0x0A00_0000 + i * 7919)
-                        .to_string()
-                        .as_bytes())
-                })
-                .collect()
+    }
+
+    /// IPv4 indicators need no witness: a dotted quad whose address is covered, or
+    /// `:ffff:`, lets the line through.
+    #[test]
+    fn dotted_quads_and_mapped_text() {
+        let v4 = Escapes {
+            v4: true,
+            ..Escapes::default()
         };
-        assert!(Witnesses::build(addrs(3072), false, false).is_some());
-        assert!(Witnesses::build(addrs(3073), false, false).is_none());
+        let f = Witnesses::build(Vec::new(), v4).expect("built without witnesses");
+        let is = |a: u32| a == u32::from(std::net::Ipv4Addr::new(1, 2, 3, 4));
+        assert_eq!(f.may_match(b"from 1.2.3.4:80 ok", is), TOKENS | RAW);
+        assert_eq!(f.may_match(b"[1.2.3.4]", is), TOKENS | RAW);
+        assert_eq!(f.may_match(b"ver 1.2.3.5 11.2.3.4 1.2.3", is), RAW);
+        assert_eq!(f.may_match(b"1234.2.3.4 256.2.3.4", is), RAW);
+        assert_eq!(
+            f.may_match(b"a 1.2.3.4.5", is),
+            TOKENS | RAW,
+            "more than observed"
+        );
+        assert_eq!(f.may_match(b"::FFFF:102:304", is), TOKENS | RAW);
+        assert_eq!(f.may_match(b"a:fff:b", is), RAW);
+        // Between the tokenizer's candidates (digit runs after neither a digit nor a dot)
+        // and every digit run.
+        let mut r = Rng(0xD1CE_5EED);
+        let covered = |a: u32| a % 7 == 0;
+        for _ in 0..20_000 {
+            let line: Vec<u8> = (0..r.below(40))
+                .map(|_| b"0123456789....1a:"[r.below(17)])
+                .collect();
+            let at = |strict: bool| {
+                (0..line.len()).any(|i| {
+                    let start = i == 0
+                        || !(line[i - 1].is_ascii_digit() || (strict && line[i - 1] == b'.'));
+                    start && quad_at(&line, i).is_some_and(|(a, _)| covered(a))
+                })
+            };
+            let got = v4_escape(&line, covered);
+            assert!(!at(true) || got, "{:?}", String::from_utf8_lossy(&line));
+            assert!(!got || at(false), "{:?}", String::from_utf8_lossy(&line));
+        }
+    }
+
+    /// The AVX2 and the byte-by-byte candidate finders report the same positions, at
+    /// every length and alignment.
+    #[test]
+    fn candidate_finders_agree() {
+        let mut r = Rng(0x0123_4567_89AB_CDEF);
+        for case in 0..20_000 {
+            let len = case % 130;
+            let line: Vec<u8> = (0..len).map(|_| b"09.:fFx5.:"[r.below(10)]).collect();
+            let all = |avx2: bool| {
+                let mut v = Vec::new();
+                let mut f = |p: usize, dot: bool| {
+                    v.push((p, dot));
+                    false
+                };
+                if avx2 {
+                    #[cfg(target_arch = "x86_64")]
+                    {
+                        if !std::is_x86_feature_detected!("avx2") {
+                            return None;
+                        }
+                        // SAFETY: AVX2 is available (checked just above).
+                        unsafe { candidates_avx2(&line, &mut f) };
+                    }
+                } else {
+                    candidates_scalar(&line, 0, &mut f);
+                }
+                Some(v)
+            };
+            let scalar = all(false).expect("scalar");
+            if let Some(simd) = all(true) {
+                assert_eq!(simd, scalar, "{:?}", String::from_utf8_lossy(&line));
+            }
+            // Stopping early: the first position only.
+            let mut first = None;
+            candidates(&line, |p, _| {
+                first = Some(p);
+                true
+            });
+            assert_eq!(first, scalar.first().map(|x| x.0));
+        }
     }
 
     /// A text that is both a token and a raw witness keeps both kinds; escapes are for
@@ -804,18 +1041,27 @@ mod tests {
             (b"/beacon.bin".to_vec(), RAW),
             (b"evil.example".to_vec(), TOKENS),
         ];
-        let f = Witnesses::build(ws, true, false).expect("built");
-        assert_eq!(f.may_match(b"GET shared.example/x"), TOKENS | RAW);
-        assert_eq!(f.may_match(b"GET /beacon.bin"), RAW);
-        assert_eq!(f.may_match(b"GET evil.example/"), TOKENS);
-        assert_eq!(f.may_match(b"/beacon.bin from evil.example"), TOKENS | RAW);
+        let f = Witnesses::build(ws, esc(true, false)).expect("built");
         assert_eq!(
-            f.may_match(b"evil.example fetched /beacon.bin"),
+            f.may_match(b"GET shared.example/x", |_| false),
             TOKENS | RAW
         );
-        assert_eq!(f.may_match("bücher /beacon.bin".as_bytes()), TOKENS | RAW);
-        assert_eq!(f.may_match("bücher".as_bytes()), TOKENS);
-        assert_eq!(f.may_match(b"nothing here"), 0);
+        assert_eq!(f.may_match(b"GET /beacon.bin", |_| false), RAW);
+        assert_eq!(f.may_match(b"GET evil.example/", |_| false), TOKENS);
+        assert_eq!(
+            f.may_match(b"/beacon.bin from evil.example", |_| false),
+            TOKENS | RAW
+        );
+        assert_eq!(
+            f.may_match(b"evil.example fetched /beacon.bin", |_| false),
+            TOKENS | RAW
+        );
+        assert_eq!(
+            f.may_match("bücher /beacon.bin".as_bytes(), |_| false),
+            TOKENS | RAW
+        );
+        assert_eq!(f.may_match("bücher".as_bytes(), |_| false), TOKENS);
+        assert_eq!(f.may_match(b"nothing here", |_| false), 0);
         // Short witnesses (searched apart): overlapping ones and ones with a common start
         // each give their kind.
         let short = vec![
@@ -824,11 +1070,11 @@ mod tests {
             (b"c2c2".to_vec(), TOKENS),
             (b"c2c2e".to_vec(), RAW),
         ];
-        let f = Witnesses::build(short, false, false).expect("built");
+        let f = Witnesses::build(short, esc(false, false)).expect("built");
         assert!(f.short.is_some());
-        assert_eq!(f.may_match(b"xa1a1a"), TOKENS | RAW);
-        assert_eq!(f.may_match(b"x C2C2E"), TOKENS | RAW);
-        assert_eq!(f.may_match(b"x c2c2"), TOKENS);
-        assert_eq!(f.may_match(b"x 1a1"), 0);
+        assert_eq!(f.may_match(b"xa1a1a", |_| false), TOKENS | RAW);
+        assert_eq!(f.may_match(b"x C2C2E", |_| false), TOKENS | RAW);
+        assert_eq!(f.may_match(b"x c2c2", |_| false), TOKENS);
+        assert_eq!(f.may_match(b"x 1a1", |_| false), 0);
     }
 }

@@ -292,12 +292,10 @@ impl Database {
         scratch.adapt(self.inner.uid);
         scratch.pending.clear();
         // The line prefilter: which kinds of indicator the line may hold.
-        let may = self
-            .inner
-            .hits
-            .witnesses
-            .as_ref()
-            .map_or(TOKENS | RAW, |w| w.may_match(line));
+        let hits = &self.inner.hits;
+        let may = hits.witnesses.as_ref().map_or(TOKENS | RAW, |w| {
+            w.may_match(line, |a| hits.ip.may_cover_v4(a))
+        });
         let classified = may & TOKENS != 0 && self.tokens(line, scratch, now);
         if may & RAW != 0 {
             self.observe_raw(line, 0, Where::Line, now, classified, scratch);
