@@ -189,8 +189,10 @@ fn v4_escape(line: &[u8], covered: impl Fn(u32) -> bool) -> bool {
 
 /// Calls `f(position, is_dot)` in order for each `.` with an ASCII digit on both sides and
 /// each `:` followed by `f` or `F` in `line`, until `f` returns true (then true). AVX2
-/// when the CPU has it (three unaligned loads, five compares and a mask per 32 bytes: about
-/// half an instruction per byte), else byte by byte; a test checks both agree.
+/// when the CPU has it (three unaligned loads, five compares and a mask per 32 bytes),
+/// else byte by byte; a test checks both agree. Measured on 5k IPv4 addresses over the
+/// generated corpus: 5.8 instructions per byte for the whole scan with AVX2, 15.1 byte by
+/// byte; 1.23 against 0.75 GB/s (medians of 5 alternating runs).
 fn candidates(line: &[u8], mut f: impl FnMut(usize, bool) -> bool) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
