@@ -241,10 +241,11 @@ unsafe fn candidates_avx2(line: &[u8], f: &mut impl FnMut(usize, bool) -> bool) 
         let t = _mm256_sub_epi8(v, zero);
         _mm256_cmpeq_epi8(_mm256_min_epu8(t, nine), t)
     };
-    let mut i = 1;
-    while i + 33 <= n {
-        // SAFETY: `i - 1 >= 0` and `i + 33 <= n`: the three 32-byte loads at `i - 1`, `i`
-        // and `i + 1` are inside `line`; unaligned loads are allowed.
+    // The candidates among the 32 positions from `i` (`1 <= i`, `i + 33 <= n`): dots, and
+    // dots or colons.
+    let block = |i: usize| {
+        // SAFETY: `i >= 1` and `i + 33 <= n`: the three 32-byte loads at `i - 1`, `i` and
+        // `i + 1` are inside `line`; unaligned loads are allowed.
         let (p, v, q) = unsafe {
             let at = line.as_ptr().add(i);
             (
@@ -265,7 +266,9 @@ unsafe fn candidates_avx2(line: &[u8], f: &mut impl FnMut(usize, bool) -> bool) 
             ),
         );
         let dots = _mm256_movemask_epi8(dot) as u32;
-        let mut m = dots | _mm256_movemask_epi8(colon) as u32;
+        (dots, dots | _mm256_movemask_epi8(colon) as u32)
+    };
+    let mut report = |i: usize, dots: u32, mut m: u32| {
         while m != 0 {
             let b = m.trailing_zeros();
             if f(i + b as usize, dots >> b & 1 != 0) {
@@ -273,34 +276,54 @@ unsafe fn candidates_avx2(line: &[u8], f: &mut impl FnMut(usize, bool) -> bool) 
             }
             m &= m - 1;
         }
+        false
+    };
+    let mut i = 1;
+    while i + 33 <= n {
+        let (dots, m) = block(i);
+        if report(i, dots, m) {
+            return true;
+        }
         i += 32;
     }
-    candidates_scalar(line, i, f)
+    if n < 34 {
+        return candidates_scalar(line, i, f);
+    }
+    // The rest: one block ending at `n - 1` (the last byte is no candidate: nothing
+    // follows it), without the positions already seen.
+    let j = n - 33;
+    let (dots, m) = block(j);
+    let unseen = u32::MAX.checked_shl((i - j) as u32).unwrap_or(0);
+    report(j, dots, m & unseen)
 }
 
 /// The dotted quad at `i` of `line` (octets of 1 to 3 digits, at most 255) and its end.
-fn quad_at(line: &[u8], mut i: usize) -> Option<(u32, usize)> {
+fn quad_at(line: &[u8], i: usize) -> Option<(u32, usize)> {
+    let t = line.get(i..)?;
     let mut addr = 0u32;
+    let mut p = 0;
     for k in 0..4 {
         if k > 0 {
-            if line.get(i) != Some(&b'.') {
+            if t.get(p) != Some(&b'.') {
                 return None;
             }
-            i += 1;
+            p += 1;
         }
-        let mut v = 0u32;
-        let mut n = 0;
-        while let Some(&b) = line.get(i).filter(|b| b.is_ascii_digit() && n < 3) {
-            v = v * 10 + u32::from(b - b'0');
-            n += 1;
-            i += 1;
+        let (start, mut v) = (p, 0u32);
+        while p < t.len() && p - start < 3 {
+            let d = t[p].wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            v = v * 10 + u32::from(d);
+            p += 1;
         }
-        if n == 0 || v > 255 {
+        if p == start || v > 255 {
             return None;
         }
         addr = addr << 8 | v;
     }
-    Some((addr, i))
+    Some((addr, i + p))
 }
 
 #[inline]
