@@ -331,9 +331,9 @@ impl IpSet {
     }
 
     /// Whether an IPv4 indicator (with any port or none) may cover `addr`: its gates only
-    /// (the /16 list of short networks, the /24 bitmaps of hosts and of the /17–/24 and
-    /// /25–/32 classes), no table lookup. Never false for a covered address. For the line
-    /// prefilter: a few bit tests per dotted quad.
+    /// (the /16 list of the /0–/16 networks, the per-/24 bitmap of single addresses, the
+    /// block bitmaps of the /17–/23 and /24–/31 classes), no table lookup. Never false for
+    /// a covered address. For the line prefilter: a few bit tests per dotted quad.
     #[inline]
     pub(crate) fn may_cover_v4(&self, addr: u32) -> bool {
         let h = (addr >> 16) as usize;
