@@ -27,7 +27,7 @@
 //! `k`-byte gram starting at a position that is a multiple of `stride` (any `stride`
 //! consecutive offsets of the witness will do: those whose grams the fewest witnesses
 //! share). The filter reads the line's grams only at those positions (ASCII case folded
-//! by setting bit 5), tests a bit per gram in a bitset of about 32 bits per registered gram
+//! by clearing bit 5), tests a bit per gram in a bitset of about 32 bits per registered gram
 //! (false positive rate about 3%), and confirms a set bit through a hash table of the
 //! grams' hashes, then against the witnesses themselves. Witnesses under 8 bytes are
 //! searched apart (see [`SHORT_BELOW`]). Measured (callgrind, generated 1k set, stride 4):
@@ -65,7 +65,8 @@ pub(crate) const TOKENS: u8 = 1;
 /// ...and literal and regex indicators.
 pub(crate) const RAW: u8 = 2;
 
-/// Bit 5 of every byte: ASCII letters of either case become equal (a superset fold: bytes
+/// Bit 5 of every byte, cleared from the grams (with the same mask that keeps their `k`
+/// bytes: one AND): ASCII letters of either case become equal (a superset fold: bytes
 /// equal up to ASCII case stay equal; the confirmation is exact).
 const FOLD: u64 = 0x2020_2020_2020_2020;
 
@@ -87,7 +88,8 @@ pub(crate) struct Escapes {
 pub(crate) struct Witnesses {
     stride: usize,
     /// The gram length `k` (4 to 8: the longest the shortest witness allows; 5 for a
-    /// shortest witness of 8 bytes), and the mask of its bytes in a little-endian word.
+    /// shortest witness of 8 bytes), and the mask of its bytes in a little-endian word
+    /// (bit 5 of each cleared: see [`FOLD`]).
     /// Longer grams are rarer in logs: the 4-grams of IPv4 addresses (`76.1`) turn up in most
     /// lines of a log full of addresses; 5-grams cut the confirmations 3x on the generated
     /// corpus.
@@ -369,10 +371,10 @@ fn gram_tables(
     min: usize,
 ) -> Option<(usize, usize, u64, u32, Box<[u64]>, Vec<(u32, u32)>)> {
     let k = (min - stride + 1).min(8);
-    let mask = u64::MAX >> (64 - 8 * k);
+    let mask = u64::MAX >> (64 - 8 * k) & !FOLD;
     let n = ends.len() - 1;
     let witness = |i: usize| &text[ends[i] as usize..ends[i + 1] as usize];
-    let gram = |i: usize, o: usize| (word(witness(i), o) | FOLD) & mask;
+    let gram = |i: usize, o: usize| word(witness(i), o) & mask;
     // Any `stride` consecutive offsets of a witness will do (each occurrence puts one of
     // them at a tested position): the ones whose grams the fewest witnesses have, so that
     // `instance-` beginning hundreds of names does not make one gram shared by them all.
@@ -577,7 +579,7 @@ impl Witnesses {
         let (mask, log2, bits) = (self.mask, self.log2, &self.bits[..]);
         let mut p = 0;
         while let Some(c) = line.get(p..p + 3 * S + 8) {
-            let g = |j: usize| (gram_at(c, j * S) | FOLD) & mask;
+            let g = |j: usize| gram_at(c, j * S) & mask;
             let (g0, g1, g2, g3) = (g(0), g(1), g(2), g(3));
             let (h0, h1) = (probe(bits, log2, g0), probe(bits, log2, g1));
             let (h2, h3) = (probe(bits, log2, g2), probe(bits, log2, g3));
@@ -616,7 +618,7 @@ impl Witnesses {
                     Some(t) => t >> (8 * (p + 8 - n)),
                     None => word(line, p),
                 },
-            } | FOLD;
+            };
             if probe(bits, log2, w & mask) {
                 found |= self.confirm(line, p, w & mask, found);
                 if found == TOKENS | RAW {
