@@ -123,9 +123,12 @@ pub(crate) struct Witnesses {
     esc: Escapes,
 }
 
+/// The bit of gram `g` in a bitset of `2^log2` bits (at most 2^28): bits 32 and up of a
+/// multiplicative hash, masked (a constant shift and an AND: no variable shift, which
+/// x86 without BMI2 does only through `cl`).
 #[inline(always)]
 fn bit_of(g: u64, log2: u32) -> usize {
-    (g.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - log2)) as usize
+    (g.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & ((1 << log2) - 1)
 }
 
 /// Whether the bit of gram `g` is set in `bits` (of `2^log2` bits).
