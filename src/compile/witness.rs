@@ -574,9 +574,9 @@ impl Witnesses {
     /// stopping once both kinds are found. Four positions per step: their four probes
     /// are computed before one branch (most steps have no bit set), and the loads come
     /// from one slice of known length (no bounds check each). Measured (callgrind,
-    /// generated 1k set, when it was written): 7.3 instructions per byte for the whole scan, 9.0 with the
-    /// one-position loop of `search_rest` (BMI2's `shrx` took it to 6.9, with no
-    /// wall-clock difference shown: not kept).
+    /// generated 1k set, when it was written): 7.3 instructions per byte for the whole
+    /// scan, 9.0 with the one-position loop of `search_rest` (BMI2's `shrx` took it to
+    /// 6.9, with no wall-clock difference shown: not kept).
     #[inline(always)]
     fn search_by<const S: usize>(&self, line: &[u8], mut found: u8) -> u8 {
         let (mask, log2, bits) = (self.mask, self.log2, &self.bits[..]);
