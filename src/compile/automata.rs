@@ -416,7 +416,8 @@ pub(crate) struct Regexes {
     /// Regexes with no literal, and their union (leftmost-first, for "does any match?").
     always: Vec<u32>,
     always_any: Option<Regex>,
-    /// The distinct literals of the filtered regexes (the `enumerate` patterns).
+    /// The distinct literals of the filtered regexes (the `enumerate` patterns), until
+    /// the compiler takes them for the line prefilter ([`Regexes::take_required`]).
     lits: Vec<Vec<u8>>,
 }
 
@@ -721,8 +722,10 @@ impl Regexes {
 
     /// Literals one of which every match of every regex contains, if there are such:
     /// `None` when a regex is anchored or has no usable literal (see [`required_literals`]).
-    pub(crate) fn required(&self) -> Option<&[Vec<u8>]> {
-        (self.anchored.is_empty() && self.always.is_empty()).then_some(&self.lits[..])
+    /// Moved out: the database does not keep them.
+    pub(crate) fn take_required(&mut self) -> Option<Vec<Vec<u8>>> {
+        let lits = std::mem::take(&mut self.lits);
+        (self.anchored.is_empty() && self.always.is_empty()).then_some(lits)
     }
 
     /// Fills `cache.cand` with the regexes that may match `hay` (sorted, distinct).

@@ -707,19 +707,21 @@ impl Index {
             }),
         });
         drop((digests, digest_ends));
-        let lit_witnesses = (lits.len() <= automata::GATE_MAX)
+        let lit_witnesses = (prefilter && lits.len() <= automata::GATE_MAX)
             .then(|| lits.iter().map(|l| l.0.clone()).collect::<Vec<_>>());
         x.literals = Literals::build(lits)?;
         x.regexes = Regexes::build(res, limits.regex_size_limit, limits.regex_total_size_limit)?;
+        // (Taken out in any case: the database does not keep them.)
+        let required = x.regexes.as_mut().map(Regexes::take_required);
         if prefilter {
             // Literal and regex witnesses, if every literal and regex has them.
-            let raw = match (lit_witnesses, &x.regexes) {
-                (Some(mut ws), Some(r)) => r.required().map(|rs| {
-                    ws.extend(rs.iter().cloned());
-                    ws
-                }),
+            let raw = match (lit_witnesses, required) {
+                (Some(mut ws), Some(Some(rs))) => {
+                    ws.extend(rs);
+                    Some(ws)
+                }
                 (ws, None) => ws,
-                (None, Some(_)) => None,
+                (None, _) | (_, Some(None)) => None,
             };
             x.witnesses = witnesses(store, &nets, limits.line_prefilter_max, raw);
         }
@@ -802,20 +804,18 @@ fn witnesses(
     raw: Option<Vec<Vec<u8>>>,
 ) -> Option<Witnesses> {
     let (tokens, esc) = token_witnesses(store, nets, max)?;
-    let tagged = |ws: &[Vec<u8>], kind: u8| -> Vec<(Vec<u8>, u8)> {
-        ws.iter().map(|w| (w.clone(), kind)).collect()
-    };
+    let tokens: Vec<(Vec<u8>, u8)> = tokens.into_iter().map(|w| (w, TOKENS)).collect();
     let raw = raw.filter(|r| {
         tokens.len() + r.len() <= max && r.iter().all(|w| w.len() >= witness::SHORT_MIN)
     });
     if let Some(r) = raw {
-        let mut all = tagged(&tokens, TOKENS);
-        all.extend(tagged(&r, RAW));
+        let mut all = tokens.clone();
+        all.extend(r.into_iter().map(|w| (w, RAW)));
         if let Some(w) = Witnesses::build(all, esc) {
             return Some(w);
         }
     }
-    Witnesses::build(tagged(&tokens, TOKENS), esc)
+    Witnesses::build(tokens, esc)
 }
 
 /// Most IPv4 witnesses (addresses, network prefixes) in the grams; beyond, or when one is
@@ -861,12 +861,14 @@ fn token_witnesses(
     // enough, else lines pass on a dotted quad the IPv4 table's gates cover (see
     // `witness::Escapes::v4`).
     let mut v4_ws: Option<Vec<Vec<u8>>> = Some(Vec::new());
+    let mut has_v4 = false;
     for (net, _, _) in nets {
         let &Net::V4(a, len) = net else {
             // IPv6 text has too many forms for a witness: lines with IPv6 text pass.
             esc.v6 = true;
             continue;
         };
+        has_v4 = true;
         let Some(list) = v4_ws.as_mut() else {
             continue;
         };
@@ -905,7 +907,6 @@ fn token_witnesses(
             v4_ws = None;
         }
     }
-    let has_v4 = nets.iter().any(|(n, _, _)| matches!(n, Net::V4(..)));
     match v4_ws {
         Some(list) if has_v4 => {
             ws.extend(list);

@@ -362,17 +362,21 @@ fn word(b: &[u8], p: usize) -> u64 {
     }
 }
 
-/// The gram tables of the witnesses `text[ends[i]..ends[i + 1]]` (the shortest `min`
-/// bytes long) for `stride`: the gram length and mask, the bitset (`2^log2` bits) and the
-/// sorted (key, reference) pairs; `None` when a gram is shared by more than `MAX_SHARED`
-/// witnesses.
-#[allow(clippy::type_complexity)]
-fn gram_tables(
-    text: &[u8],
-    ends: &[u32],
+/// The gram tables for one stride (see the fields of [`Witnesses`] of the same names);
+/// `keyed` holds the sorted (key, reference) pairs.
+struct Grams {
     stride: usize,
-    min: usize,
-) -> Option<(usize, usize, u64, u32, Box<[u64]>, Vec<(u32, u32)>)> {
+    k: usize,
+    mask: u64,
+    log2: u32,
+    bits: Box<[u64]>,
+    keyed: Vec<(u32, u32)>,
+}
+
+/// The gram tables of the witnesses `text[ends[i]..ends[i + 1]]` (the shortest `min`
+/// bytes long) for `stride`; `None` when a gram is shared by more than `MAX_SHARED`
+/// witnesses.
+fn gram_tables(text: &[u8], ends: &[u32], stride: usize, min: usize) -> Option<Grams> {
     let k = (min - stride + 1).min(8);
     let mask = u64::MAX >> (64 - 8 * k) & !FOLD;
     let n = ends.len() - 1;
@@ -432,7 +436,14 @@ fn gram_tables(
             return None;
         }
     }
-    Some((stride, k, mask, log2, bits, keyed))
+    Some(Grams {
+        stride,
+        k,
+        mask,
+        log2,
+        bits,
+        keyed,
+    })
 }
 
 impl Witnesses {
@@ -496,7 +507,14 @@ impl Witnesses {
         // stride (up to 4) whose grams no more than `MAX_SHARED` witnesses share: on the
         // generated 100k set, 4-byte grams (stride 4 for 7-byte addresses) such as `180.`
         // begin too many addresses, 5-byte grams (stride 3) do not.
-        let (stride, k, mask, log2, bits, keyed) = (3..=(min - 3).min(4))
+        let Grams {
+            stride,
+            k,
+            mask,
+            log2,
+            bits,
+            keyed,
+        } = (3..=(min - 3).min(4))
             .rev()
             .find_map(|stride| gram_tables(&text, &ends, stride, min))?;
         let keys: Box<[u32]> = keyed.iter().map(|e| e.0).collect();
