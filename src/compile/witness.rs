@@ -303,7 +303,7 @@ fn v4_escape(line: &[u8], covered: impl Fn(u32) -> bool) -> bool {
 }
 
 /// Whether the CPU has AVX2 and POPCNT (every AVX2 CPU has both; false off x86-64).
-fn avx2() -> bool {
+pub(crate) fn avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("popcnt")
