@@ -328,38 +328,21 @@ fn scan_block(
     s.out.clear();
     s.marks.clear();
     s.sightings = 0;
-    let mut idx = 0u64;
-    let mut scan = |line: &[u8], idx: u64, s: &mut Scanned| {
-        db.scan_line(line, scratch, now, |h| {
-            s.sightings += 1;
-            s.out.extend_from_slice(input_json);
-            s.marks.push((s.out.len(), idx));
-            s.out.extend_from_slice(b",\"start\":");
-            common::push_u64(&mut s.out, h.span.start as u64);
-            s.out.extend_from_slice(b",\"end\":");
-            common::push_u64(&mut s.out, h.span.end as u64);
-            s.out.push(b',');
-            let observed = line.get(h.span.start..h.span.end).unwrap_or(&[]);
-            common::json_sighting_tail(&mut s.out, observed, h, db);
-            s.out.extend_from_slice(b"}\n");
-        });
-    };
-    let mut start = 0usize;
-    for nl in memchr::memchr_iter(b'\n', data) {
-        let end = if nl > start && data.get(nl - 1) == Some(&b'\r') {
-            nl - 1
-        } else {
-            nl
-        };
-        scan(data.get(start..end).unwrap_or(&[]), idx, s);
-        idx += 1;
-        start = nl + 1;
-    }
-    if start < data.len() {
-        scan(data.get(start..).unwrap_or(&[]), idx, s);
-        idx += 1;
-    }
-    s.lines = idx;
+    // A block of lines at once: lines without a possible sighting are not visited one by
+    // one when the database's prefilter can search the block (`Database::scan_lines`).
+    s.lines = db.scan_lines(data, scratch, now, |idx, line, h| {
+        s.sightings += 1;
+        s.out.extend_from_slice(input_json);
+        s.marks.push((s.out.len(), idx));
+        s.out.extend_from_slice(b",\"start\":");
+        common::push_u64(&mut s.out, h.span.start as u64);
+        s.out.extend_from_slice(b",\"end\":");
+        common::push_u64(&mut s.out, h.span.end as u64);
+        s.out.push(b',');
+        let observed = line.get(h.span.start..h.span.end).unwrap_or(&[]);
+        common::json_sighting_tail(&mut s.out, observed, h, db);
+        s.out.extend_from_slice(b"}\n");
+    });
 }
 
 /// `{"input":NAME,"line":` for each input.

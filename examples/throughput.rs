@@ -3,8 +3,8 @@
 //!
 //! ```text
 //! cargo run --release --example throughput -- [--indicators N] [--mb M] [--hit-rate R]
-//!     [--threads T] [--passes K] [--seed S] [--no-naive]
-//!     [--intel-tsv PATH]... [--allow PATH]... [--log PATH]...
+//!     [--threads T] [--passes K] [--seed S] [--no-naive] [--per-line]
+//!     [--no-prefilter] [--prefilter-max N] [--intel-tsv PATH]... [--allow PATH]... [--log PATH]...
 //!     [--write-corpus PATH] [--write-indicators PATH] [--write-fixed PATH]
 //! ```
 //!
@@ -18,6 +18,8 @@
 //! database only: the naive baseline has no allowlist, so its ratio then compares unequal work.
 //! `--write-corpus` / `--write-indicators` (TSV, loadable with `--intel-tsv`) / `--write-fixed`
 //! (one fixed string a line, for `grep -F -f` and Hyperscan) save the data for peers.
+//! linerate scans each thread's part of the corpus with `Database::scan_lines` (a block of
+//! lines at once), or with `scan_line` per line under `--per-line`.
 //!
 //! Prints GB/s and lines/s (median of K passes), compile time, database memory (RSS delta
 //! around the build, and [`Database::memory_report`] per structure), the peak resident size
@@ -44,6 +46,8 @@ struct Args {
     passes: usize,
     seed: u64,
     naive: bool,
+    /// Scan line by line (`scan_line`) instead of by blocks (`scan_lines`).
+    per_line: bool,
     /// `Limits::line_prefilter_max` (0: `--no-prefilter`).
     prefilter_max: Option<usize>,
     intel: Vec<String>,
@@ -55,7 +59,7 @@ struct Args {
 }
 
 const USAGE: &str = "usage: throughput [--indicators N] [--mb M] [--hit-rate R] [--threads T] \
-[--passes K] [--seed S] [--no-naive] [--no-prefilter] [--prefilter-max N] [--intel-tsv PATH]... [--allow PATH]... [--log PATH]... \
+[--passes K] [--seed S] [--no-naive] [--per-line] [--no-prefilter] [--prefilter-max N] [--intel-tsv PATH]... [--allow PATH]... [--log PATH]... \
 [--write-corpus PATH] [--write-indicators PATH] [--write-fixed PATH]";
 
 fn parse_args() -> Result<Args, String> {
@@ -67,6 +71,7 @@ fn parse_args() -> Result<Args, String> {
         passes: 3,
         seed: 0x11E_4A7E,
         naive: true,
+        per_line: false,
         prefilter_max: None,
         intel: Vec::new(),
         allow: Vec::new(),
@@ -83,6 +88,10 @@ fn parse_args() -> Result<Args, String> {
         }
         if flag == "--no-naive" {
             a.naive = false;
+            continue;
+        }
+        if flag == "--per-line" {
+            a.per_line = true;
             continue;
         }
         if flag == "-h" || flag == "--help" {
@@ -241,12 +250,17 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v.get(v.len() / 2).copied().unwrap_or_default()
 }
 
-fn scan_linerate(db: &Database, bytes: &[u8]) -> usize {
+/// Sightings in `bytes`, by blocks of lines (`scan_lines`) or line by line.
+fn scan_linerate(db: &Database, bytes: &[u8], per_line: bool) -> usize {
     let mut scratch = Scratch::new();
     let mut hits = 0;
-    gen::for_each_line(bytes, |l| {
-        db.scan_line(l, &mut scratch, Timestamp(0), |_| hits += 1)
-    });
+    if per_line {
+        gen::for_each_line(bytes, |l| {
+            db.scan_line(l, &mut scratch, Timestamp(0), |_| hits += 1)
+        });
+    } else {
+        db.scan_lines(bytes, &mut scratch, Timestamp(0), |_, _, _| hits += 1);
+    }
     hits
 }
 
@@ -513,7 +527,7 @@ fn run(a: &Args) -> Result<(), String> {
 
     // Passes alternate between the engines so that load from other processes hits both alike.
     let parts = chunks(&corpus, a.threads);
-    let lf = |p: &[u8]| scan_linerate(&db, p);
+    let lf = |p: &[u8]| scan_linerate(&db, p, a.per_line);
     let nf = |p: &[u8]| naive.as_ref().map_or(0, |n| scan_naive(n, p));
     let (mut lw, mut lc, mut nw, mut nc) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut lhits, mut nhits) = (0, 0);

@@ -6,7 +6,9 @@
 //! mixed set of `common` is used (built once); with extras, the fixed set plus the extras. The
 //! second byte picks the time, the third the fixed set: `common::lists`, or
 //! `common::lists_prefiltered`, whose database has the line prefilter. The scanner and the
-//! oracle must report exactly the same (span, indicator) pairs.
+//! oracle must report exactly the same (span, indicator) pairs. With the fixed set, the
+//! bytes are also scanned as a block of lines (`Database::scan_lines`), which must report
+//! what `scan_line` reports line by line.
 
 #![no_main]
 
@@ -79,6 +81,24 @@ fuzz_target!(|data: &[u8]| {
         })
         .unwrap_or_default();
     let mut scratch = Scratch::new();
+    if extras.is_empty() {
+        let mut by_line = Vec::new();
+        let mut parts: Vec<&[u8]> = line.split(|&b| b == b'\n').collect();
+        if line.last().is_none_or(|&b| b == b'\n') {
+            parts.pop();
+        }
+        for (i, l) in parts.into_iter().enumerate() {
+            let l = l.strip_suffix(b"\r").unwrap_or(l);
+            fixed.db.scan_line(l, &mut scratch, now, |s| {
+                by_line.push((i as u64, l.to_vec(), s.span.start, s.span.end, s.indicator))
+            });
+        }
+        let mut block = Vec::new();
+        fixed.db.scan_lines(line, &mut scratch, now, |i, l, s| {
+            block.push((i, l.to_vec(), s.span.start, s.span.end, s.indicator))
+        });
+        assert_eq!(block, by_line, "scan_lines and scan_line disagree");
+    }
     let (got, want, inds) = if extras.is_empty() {
         let got = scanner_hits(&fixed.db, &mut scratch, line, now);
         let want = fixed.oracle.scan(line, now);

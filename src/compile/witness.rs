@@ -127,6 +127,9 @@ pub(crate) struct Witnesses {
     /// Whether the gram loop runs eight positions at a time with AVX2 (stride 4 and the
     /// CPU has it: checked once, at build).
     avx2: bool,
+    /// Whether no witness holds `\n` or `\r` (so that one is never found across lines of
+    /// a block: see [`Witnesses::blocks`]).
+    one_line: bool,
 }
 
 /// The 32-bit hash of gram `g` behind its bits: each half multiplied by an odd constant.
@@ -178,6 +181,19 @@ fn is_ascii(line: &[u8]) -> bool {
         }
     }
     chunks.remainder().is_ascii()
+}
+
+/// The first byte >= 0x80 of `hay`, 32 bytes a step as [`is_ascii`].
+fn first_non_ascii(hay: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(c) = hay.get(i..i + 32) {
+        let word = |j: usize| u64::from_le_bytes(c[j..j + 8].try_into().unwrap_or([0; 8]));
+        if (word(0) | word(8) | word(16) | word(24)) & 0x8080_8080_8080_8080 != 0 {
+            break;
+        }
+        i += 32;
+    }
+    hay[i..].iter().position(|&b| b >= 0x80).map(|j| i + j)
 }
 
 /// Whether `line` has `::` or six colons within 45 bytes: what every IPv6 text has (eight
@@ -652,6 +668,7 @@ impl Witnesses {
                 slots[at] = u32::try_from(i + 1).ok()?;
             }
         }
+        let one_line = !text.iter().any(|&b| b == b'\n' || b == b'\r');
         Some(Witnesses {
             stride,
             k,
@@ -668,6 +685,7 @@ impl Witnesses {
             always: (TOKENS | RAW) & !all,
             esc,
             avx2: stride == 4 && avx2(),
+            one_line,
         })
     }
 
@@ -916,6 +934,94 @@ impl Witnesses {
             }
         }
         kinds
+    }
+
+    /// Whether [`Witnesses::next_in_block`] serves: every kind has witnesses, the only
+    /// escape is non-ASCII text, no short witnesses apart, no witness spans lines, and the
+    /// gram loop is the AVX2 one. Then a block of lines is searched in one pass, and only
+    /// the lines around what it finds are scanned (as Hyperscan's block mode does, with
+    /// the line's own `may_match` then): no call, tail or branch per line for the others.
+    pub(crate) fn blocks(&self) -> bool {
+        self.always == 0
+            && self.short.is_none()
+            && !self.esc.v4
+            && !self.esc.v6
+            && self.one_line
+            && self.avx2
+    }
+
+    /// The first position at or after `from` in `data` (a block of lines; `from` begins
+    /// one) whose line may have a sighting: a witness found there, or a byte >= 0x80 when
+    /// names are indicators. `None`: no line from `from` on has one. Only where
+    /// [`Witnesses::blocks`]. Linear in what it reads; a caller that goes on from the
+    /// end of the line found keeps the position of the other search (see
+    /// `Database::scan_lines`).
+    pub(crate) fn next_in_block(&self, data: &[u8], from: usize, non_ascii: bool) -> Option<usize> {
+        let hay = data.get(from..)?;
+        if non_ascii {
+            return first_non_ascii(hay).map(|i| from + i);
+        }
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: `avx2` is true only when the CPU has AVX2 and the stride is 4.
+            return unsafe { self.first_avx2(hay) }.map(|i| from + i);
+        }
+        None
+    }
+
+    /// Whether non-ASCII bytes let lines through (Unicode names).
+    pub(crate) fn idn(&self) -> bool {
+        self.esc.idn
+    }
+
+    /// [`Witnesses::search_avx2`], to the first position where a witness is.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2, and the stride must be 4.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn first_avx2(&self, hay: &[u8]) -> Option<usize> {
+        use std::arch::x86_64::*;
+        let n = hay.len();
+        let masks = (
+            _mm256_set1_epi32(self.mask as u32 as i32),
+            _mm256_set1_epi32((self.mask >> 32) as u32 as i32),
+        );
+        let shift = _mm_cvtsi32_si128((32 - (self.log2 - 5)) as i32);
+        let first = |p: usize, mut m: u32| {
+            while m != 0 {
+                let at = p + 4 * m.trailing_zeros() as usize;
+                m &= m - 1;
+                if self.confirm(hay, at, word(hay, at) & self.mask, 0) != 0 {
+                    return Some(at);
+                }
+            }
+            None
+        };
+        let mut p = 0;
+        while p + 36 <= n {
+            // SAFETY: AVX2 (this function's contract); `p + 36 <= n`.
+            let m = unsafe { self.step_avx2(hay.as_ptr().add(p), masks, shift) };
+            if m != 0 {
+                if let Some(at) = first(p, m) {
+                    return Some(at);
+                }
+            }
+            p += 32;
+        }
+        if p + self.k > n {
+            return None;
+        }
+        let valid = (1u32 << ((n - p - self.k) / 4 + 1)) - 1;
+        let mut pad = [0u8; 72];
+        let from = n.saturating_sub(36);
+        match hay.get(from..from + 36) {
+            Some(last) => pad[..36].copy_from_slice(last),
+            None => pad[..n].copy_from_slice(hay),
+        }
+        // SAFETY: AVX2; `p - from < 36`, so the step's 36 bytes are inside `pad`.
+        let m = unsafe { self.step_avx2(pad.as_ptr().add(p - from), masks, shift) } & valid;
+        first(p, m)
     }
 
     /// The same filter with the scalar gram loop (to test the AVX2 one against it).

@@ -1,0 +1,147 @@
+//! `Database::scan_lines` (a block of lines at once) reports exactly what `scan_line` on each
+//! line reports, with the same line numbers and count: for databases whose prefilter
+//! searches the block in one pass, and for those that fall back to the line loop.
+
+use linerate::{Builder, Database, Indicator, Kind, Limits, Scratch, Timestamp};
+
+fn ind(kind: Kind, v: &str) -> Indicator {
+    Indicator::parse(kind, v, "t").unwrap_or_else(|e| panic!("{v}: {e}"))
+}
+
+fn build(inds: &[Indicator], prefilter: bool) -> Database {
+    let mut b = Builder::new();
+    if !prefilter {
+        b.limits(Limits {
+            line_prefilter_max: 0,
+            ..Limits::default()
+        });
+    }
+    for i in inds {
+        b.add(i.clone()).expect("add");
+    }
+    b.build().expect("build")
+}
+
+/// (line index, line, start, end, indicator) for each sighting, and the line count.
+type Seen = (Vec<(u64, Vec<u8>, usize, usize, u32)>, u64);
+
+fn by_lines(db: &Database, data: &[u8]) -> Seen {
+    let mut s = Scratch::new();
+    let mut v = Vec::new();
+    let mut idx = 0;
+    let mut parts: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+    if data.last().is_none_or(|&b| b == b'\n') {
+        parts.pop();
+    }
+    for line in parts {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        db.scan_line(line, &mut s, Timestamp(0), |x| {
+            v.push((idx, line.to_vec(), x.span.start, x.span.end, x.indicator.0));
+        });
+        idx += 1;
+    }
+    (v, idx)
+}
+
+fn in_block(db: &Database, data: &[u8]) -> Seen {
+    let mut v = Vec::new();
+    let n = db.scan_lines(data, &mut Scratch::new(), Timestamp(0), |i, line, x| {
+        v.push((i, line.to_vec(), x.span.start, x.span.end, x.indicator.0));
+    });
+    (v, n)
+}
+
+/// A small deterministic generator (xorshift).
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+#[test]
+fn blocks_report_what_lines_report() {
+    let names = [
+        "evil.example",
+        "bad-domain.test",
+        "login.phish.example",
+        "c2.example",
+    ];
+    let mut inds: Vec<Indicator> = names.iter().map(|n| ind(Kind::Domain, n)).collect();
+    inds.push(ind(Kind::Ip, "198.51.100.23"));
+    inds.push(ind(Kind::Url, "http://dl.example/payload.bin"));
+    inds.push(ind(Kind::Email, "ceo@phish.example"));
+    inds.push(ind(Kind::Literal, "/beacon.bin"));
+    // Found in Unicode text only through the non-ASCII search (its witness is punycode).
+    inds.push(ind(Kind::Domain, "café.example"));
+    let with_short = {
+        let mut v = inds.clone();
+        v.push(ind(Kind::Domain, "od.lk"));
+        v
+    };
+    let dbs = [
+        build(&inds, true),
+        build(&with_short, true),
+        build(&inds, false),
+    ];
+    let pieces: [&[u8]; 17] = [
+        b"see https://www.caf\xc3\xa9.example/menu",
+        b"GET http://www.evil.example/a HTTP/1.1",
+        b"198.51.100.23 - - [10/Oct/2024] \"GET /beacon.bin\"",
+        b"from ceo@Phish.Example to x",
+        b"http://dl.example/payload.bin?x=1",
+        b"nothing to see here, just a line of text 1.2.3.4",
+        b"caf\xc3\xa9.evil.example",
+        b"bad-domain.test",
+        b"LOGIN.PHISH.EXAMPLE:443",
+        b"od.lk",
+        b"evil.exampl",
+        b"",
+        b"\r",
+        b"c2.example\r",
+        b"\xff\xfe binary",
+        b"xc2.examplex c2.example.",
+        b"198.51.100.230 not it",
+    ];
+    let mut r = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut blocks_seen = 0;
+    for case in 0..400 {
+        let mut data = Vec::new();
+        for _ in 0..r.below(40) {
+            let mut line = Vec::new();
+            for _ in 0..1 + r.below(4) {
+                if r.below(3) == 0 {
+                    line.extend(pieces[r.below(pieces.len())]);
+                } else {
+                    line.extend((0..r.below(50)).map(|_| b"abc .:/-0123"[r.below(12)]));
+                }
+                line.push(b' ');
+            }
+            data.extend(line);
+            data.extend(if r.below(5) == 0 { &b"\r\n"[..] } else { b"\n" });
+        }
+        if case % 3 == 0 {
+            // No newline at the end.
+            data.extend(b"tail c2.example");
+        }
+        for db in &dbs {
+            let want = by_lines(db, &data);
+            blocks_seen += usize::from(!want.0.is_empty());
+            assert_eq!(
+                in_block(db, &data),
+                want,
+                "{}",
+                String::from_utf8_lossy(&data)
+            );
+        }
+    }
+    assert!(blocks_seen > 900, "{blocks_seen} blocks with sightings");
+    for db in &dbs {
+        assert_eq!(in_block(db, b""), (Vec::new(), 0));
+        assert_eq!(in_block(db, b"\n\n").1, 2);
+        assert_eq!(in_block(db, b"x\ny").1, 2);
+    }
+}
