@@ -82,12 +82,26 @@ fn blocks_report_what_lines_report() {
         v.push(ind(Kind::Domain, "od.lk"));
         v
     };
+    // IPv6 indicators: lines with IPv6-looking text pass; a /8: lines with a dotted quad
+    // in it (or `:ffff:`) pass. Both searched in the block too.
+    let with_escapes = {
+        let mut v = inds.clone();
+        v.push(ind(Kind::Ip, "2001:db8::dead:beef"));
+        v.push(ind(Kind::Ip, "10.0.0.0/8"));
+        v
+    };
     let dbs = [
         build(&inds, true),
         build(&with_short, true),
         build(&inds, false),
+        build(&with_escapes, true),
     ];
-    let pieces: [&[u8]; 17] = [
+    let pieces: [&[u8]; 22] = [
+        b"src=2001:DB8::DEAD:BEEF dst=2001:db8::1",
+        b"mapped ::ffff:10.1.2.3 and ::FFFF:a01:203",
+        b"10.200.3.4:8080",
+        b"a:b:c:",
+        b"d:e:f",
         b"see https://www.caf\xc3\xa9.example/menu",
         b"GET http://www.evil.example/a HTTP/1.1",
         b"198.51.100.23 - - [10/Oct/2024] \"GET /beacon.bin\"",

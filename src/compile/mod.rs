@@ -47,7 +47,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use store::{identity, kind_of, Maps, MetaIds, Store, StoreBuilder, F_EXACT, F_NOCASE};
 use witness::Witnesses;
-pub(crate) use witness::{RAW, TOKENS};
+pub(crate) use witness::{BlockSearch, RAW, TOKENS};
 
 /// The id of an indicator in a [`Database`]: an index into its indicator table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -183,6 +183,19 @@ fn is_ascii(line: &[u8]) -> bool {
     chunks.remainder().is_ascii()
 }
 
+/// What [`Witnesses::next_in_block`] searches a block for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BlockSearch {
+    /// A witness.
+    Grams,
+    /// A byte >= 0x80 (names are indicators).
+    NonAscii,
+    /// IPv6-looking text (see [`Escapes::v6`]).
+    V6,
+    /// A dotted quad the IPv4 table may cover, or `:ffff:` (see [`Escapes::v4`]).
+    V4,
+}
+
 /// The first byte >= 0x80 of `hay`, 32 bytes a step as [`is_ascii`].
 fn first_non_ascii(hay: &[u8]) -> Option<usize> {
     let mut i = 0;
@@ -206,35 +219,41 @@ fn first_non_ascii(hay: &[u8]) -> Option<usize> {
 /// when it searched for `::` with `memmem` (a searcher built per line) and walked every
 /// colon.
 fn may_hold_v6(line: &[u8]) -> bool {
+    first_v6(line).is_some()
+}
+
+/// Where [`may_hold_v6`] finds IPv6-looking text: the second colon of the first `::`, or
+/// the sixth of six colons within 45 bytes, whichever ends first.
+fn first_v6(line: &[u8]) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
     if avx2() {
         // SAFETY: the CPU has AVX2 and POPCNT (checked just above).
-        return unsafe { may_hold_v6_avx2(line) };
+        return unsafe { first_v6_avx2(line) };
     }
-    may_hold_v6_scalar(line)
+    first_v6_scalar(line)
 }
 
-/// [`may_hold_v6`] colon by colon.
-fn may_hold_v6_scalar(line: &[u8]) -> bool {
+/// [`first_v6`] colon by colon.
+fn first_v6_scalar(line: &[u8]) -> Option<usize> {
     // The last five colons: with the current one, six.
     let mut last = [usize::MAX; 5];
     let mut prev = usize::MAX;
     for (i, c) in memchr::memchr_iter(b':', line).enumerate() {
         let first = last[i % 5];
         if c.checked_sub(1) == Some(prev) || (first != usize::MAX && c - first < 45) {
-            return true;
+            return Some(c);
         }
         last[i % 5] = c;
         prev = c;
     }
-    false
+    None
 }
 
 /// # Safety
 /// The CPU must support AVX2 and POPCNT.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt")]
-unsafe fn may_hold_v6_avx2(line: &[u8]) -> bool {
+unsafe fn first_v6_avx2(line: &[u8]) -> Option<usize> {
     use std::arch::x86_64::*;
     let colon = _mm256_set1_epi8(b':' as i8);
     // The colons of the 32 bytes at `at` (32 readable bytes).
@@ -244,24 +263,27 @@ unsafe fn may_hold_v6_avx2(line: &[u8]) -> bool {
         _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, colon)) as u32
     };
     // Bits 0..64: the colons of the 64 bytes before the block; 64..96: the block's. A
-    // window of 45 bytes ending in the block starts in those 64 bytes or in it.
-    let check = |before: u64, m: u32| {
+    // window of 45 bytes ending in the block starts in those 64 bytes or in it. The
+    // first place in the block where a `::` or a window of six ends.
+    let check = |before: u64, m: u32| -> Option<u32> {
         let w = u128::from(before) | u128::from(m) << 64;
-        if (w & w >> 1) >> 63 != 0 {
-            return true;
-        }
+        let pairs = ((w & w >> 1) >> 63) as u64;
+        let pair = (pairs != 0).then(|| pairs.trailing_zeros());
         if w.count_ones() < 6 {
-            return false;
+            return pair;
         }
         let mut c = m;
         while c != 0 {
             let end = 64 + c.trailing_zeros();
             c &= c - 1;
+            if pair.is_some_and(|q| q <= end - 64) {
+                break;
+            }
             if (w >> (end - 44) & ((1 << 45) - 1)).count_ones() >= 6 {
-                return true;
+                return Some(end - 64);
             }
         }
-        false
+        pair
     };
     let n = line.len();
     let mut before = 0u64;
@@ -269,15 +291,15 @@ unsafe fn may_hold_v6_avx2(line: &[u8]) -> bool {
     while i + 32 <= n {
         // SAFETY: `i + 32 <= n`.
         let m = mask(unsafe { line.as_ptr().add(i) });
-        if check(before, m) {
-            return true;
+        if let Some(b) = check(before, m) {
+            return Some(i + b as usize);
         }
         before = before >> 32 | u64::from(m) << 32;
         i += 32;
     }
     let mut tail = [0u8; 32];
     tail[..n - i].copy_from_slice(&line[i..]);
-    check(before, mask(tail.as_ptr()))
+    check(before, mask(tail.as_ptr())).map(|b| i + b as usize)
 }
 
 /// Whether `line` may hold an IPv4 sighting: `:ffff:` in any case (IPv4-mapped IPv6 in
@@ -288,34 +310,42 @@ unsafe fn may_hold_v6_avx2(line: &[u8]) -> bool {
 /// Only the dots between two digits and the colons before an `f` are looked at (see
 /// [`candidates`]).
 fn v4_escape(line: &[u8], covered: impl Fn(u32) -> bool) -> bool {
+    v4_escape_at(line, covered).is_some()
+}
+
+/// Where [`v4_escape`] finds what it looks for: the dot or colon of the first candidate.
+fn v4_escape_at(line: &[u8], covered: impl Fn(u32) -> bool) -> Option<usize> {
     // Dots inside a quad already read begin no quad the tokenizer would observe.
     let mut next = 0;
+    let mut at = None;
     candidates(line, |pos, dot| {
-        if !dot {
-            return line
-                .get(pos + 1..pos + 6)
-                .is_some_and(|x| x.eq_ignore_ascii_case(b"ffff:"));
+        let hit = if !dot {
+            line.get(pos + 1..pos + 6)
+                .is_some_and(|x| x.eq_ignore_ascii_case(b"ffff:"))
+        } else if pos < next {
+            false
+        } else {
+            let digits = line[..pos]
+                .iter()
+                .rev()
+                .take(4)
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            digits <= 3
+                && match quad_at(line, pos - digits) {
+                    Some((addr, end)) => {
+                        next = end;
+                        covered(addr)
+                    }
+                    None => false,
+                }
+        };
+        if hit {
+            at = Some(pos);
         }
-        if pos < next {
-            return false;
-        }
-        let digits = line[..pos]
-            .iter()
-            .rev()
-            .take(4)
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        if digits > 3 {
-            return false;
-        }
-        match quad_at(line, pos - digits) {
-            Some((addr, end)) => {
-                next = end;
-                covered(addr)
-            }
-            None => false,
-        }
-    })
+        hit
+    });
+    at
 }
 
 /// Whether the CPU has AVX2 and POPCNT (every AVX2 CPU has both; false off x86-64).
@@ -936,42 +966,55 @@ impl Witnesses {
         kinds
     }
 
-    /// Whether [`Witnesses::next_in_block`] serves: every kind has witnesses, the only
-    /// escape is non-ASCII text, no short witnesses apart, no witness spans lines, and the
-    /// gram loop is the AVX2 one. Then a block of lines is searched in one pass, and only
-    /// the lines around what it finds are scanned (as Hyperscan's block mode does, with
-    /// the line's own `may_match` then): no call, tail or branch per line for the others.
+    /// Whether [`Witnesses::next_in_block`] serves: every kind has witnesses, no short
+    /// witnesses apart, no witness spans lines, and the gram loop is the AVX2 one. Then a
+    /// block of lines is searched in one pass per search (the witnesses, and each escape
+    /// the database has), and only the lines around what they find are scanned (as
+    /// Hyperscan's block mode does, with the line's own `may_match` then): no call, tail
+    /// or branch per line for the others. An escape's text may span lines in the block
+    /// (six colons, three at the end of a line and three at the start of the next): the
+    /// line is then scanned for nothing, never missed.
     pub(crate) fn blocks(&self) -> bool {
-        self.always == 0
-            && self.short.is_none()
-            && !self.esc.v4
-            && !self.esc.v6
-            && self.one_line
-            && self.avx2
+        self.always == 0 && self.short.is_none() && self.one_line && self.avx2
+    }
+
+    /// The searches that [`Witnesses::next_in_block`] runs for this filter.
+    pub(crate) fn block_searches(&self) -> impl Iterator<Item = BlockSearch> + '_ {
+        [
+            (true, BlockSearch::Grams),
+            (self.esc.idn, BlockSearch::NonAscii),
+            (self.esc.v6, BlockSearch::V6),
+            (self.esc.v4, BlockSearch::V4),
+        ]
+        .into_iter()
+        .filter_map(|(on, s)| on.then_some(s))
     }
 
     /// The first position at or after `from` in `data` (a block of lines; `from` begins
-    /// one) whose line may have a sighting: a witness found there, or a byte >= 0x80 when
-    /// names are indicators. `None`: no line from `from` on has one. Only where
-    /// [`Witnesses::blocks`]. Linear in what it reads; a caller that goes on from the
-    /// end of the line found keeps the position of the other search (see
-    /// `Database::scan_lines`).
-    pub(crate) fn next_in_block(&self, data: &[u8], from: usize, non_ascii: bool) -> Option<usize> {
+    /// one) where `search` finds what may give its line a sighting (`v4_covered` as for
+    /// [`Witnesses::may_match`]). `None`: nothing from `from` on. Only where
+    /// [`Witnesses::blocks`]. Linear in what it reads; a caller that goes on from the end
+    /// of the line found keeps the other searches' positions (see `Database::scan_lines`).
+    pub(crate) fn next_in_block(
+        &self,
+        data: &[u8],
+        from: usize,
+        search: BlockSearch,
+        v4_covered: impl Fn(u32) -> bool,
+    ) -> Option<usize> {
         let hay = data.get(from..)?;
-        if non_ascii {
-            return first_non_ascii(hay).map(|i| from + i);
-        }
-        #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
+        let at = match search {
+            BlockSearch::NonAscii => first_non_ascii(hay),
+            BlockSearch::V6 => first_v6(hay),
+            BlockSearch::V4 => v4_escape_at(hay, v4_covered),
+            #[cfg(target_arch = "x86_64")]
             // SAFETY: `avx2` is true only when the CPU has AVX2 and the stride is 4.
-            return unsafe { self.first_avx2(hay) }.map(|i| from + i);
-        }
-        None
-    }
-
-    /// Whether non-ASCII bytes let lines through (Unicode names).
-    pub(crate) fn idn(&self) -> bool {
-        self.esc.idn
+            BlockSearch::Grams if self.avx2 && !self.keys.is_empty() => unsafe {
+                self.first_avx2(hay)
+            },
+            BlockSearch::Grams => None,
+        };
+        at.map(|i| from + i)
     }
 
     /// [`Witnesses::search_avx2`], to the first position where a witness is.
@@ -1344,8 +1387,9 @@ mod tests {
         assert_eq!(tried_avx2, avx2(), "the AVX2 loop ran where the CPU has it");
     }
 
-    /// The IPv6 check, AVX2 and byte loop, against brute force: lines of colons, digits and
-    /// letters (sparse and dense colons, `::` at every place, across block boundaries).
+    /// The IPv6 check, AVX2 and byte loop, against brute force (and the place each finds,
+    /// against each other): lines of colons, digits and letters (sparse and dense colons,
+    /// `::` at every place, across block boundaries).
     #[test]
     fn v6_checks_agree() {
         let mut r = Rng(0xD1B5_4A32_D192_ED03);
@@ -1368,8 +1412,8 @@ mod tests {
                 .collect();
             let want = naive(&line);
             yes += usize::from(want);
-            assert_eq!(may_hold_v6_scalar(&line), want, "{line:?}");
-            assert_eq!(may_hold_v6(&line), want, "{line:?}");
+            assert_eq!(first_v6_scalar(&line).is_some(), want, "{line:?}");
+            assert_eq!(first_v6(&line), first_v6_scalar(&line), "{line:?}");
         }
         assert!(
             (2_000..18_000).contains(&yes),

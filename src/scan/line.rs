@@ -10,7 +10,7 @@
 //! database are not scanned.
 
 use super::{Obs, Scratch, Sighting, Span, Where};
-use crate::compile::{Database, RAW, TOKENS};
+use crate::compile::{BlockSearch, Database, RAW, TOKENS};
 use crate::indicator::{normalize, Kind};
 use crate::time::Timestamp;
 use memchr::memchr_iter;
@@ -358,18 +358,24 @@ impl Database {
             let n = memchr::memchr_iter(b'\n', d).count() as u64;
             n + u64::from(d.last().is_some_and(|&b| b != b'\n'))
         };
-        // The next position each search found (witnesses; non-ASCII bytes when names are
-        // indicators; `usize::MAX`: none), kept until the scan passes it.
-        let mut next = [None, None];
-        let searches: &[bool] = if w.idn() { &[false, true] } else { &[false] };
+        // The next position each search found (`usize::MAX`: none), kept until the scan
+        // passes it.
+        let mut next: [(BlockSearch, Option<usize>); 4] = [(BlockSearch::Grams, None); 4];
+        let mut searches = 0;
+        for (slot, search) in next.iter_mut().zip(w.block_searches()) {
+            *slot = (search, None);
+            searches += 1;
+        }
+        let covered = |a| self.inner.hits.ip.may_cover_v4(a);
         let (mut pos, mut idx) = (0, 0u64);
         while pos < data.len() {
             let mut hit = usize::MAX;
-            for &non_ascii in searches {
-                let slot = &mut next[usize::from(non_ascii)];
+            for (search, slot) in &mut next[..searches] {
                 let p = match *slot {
                     Some(p) if p >= pos => p,
-                    _ => w.next_in_block(data, pos, non_ascii).unwrap_or(usize::MAX),
+                    _ => w
+                        .next_in_block(data, pos, *search, covered)
+                        .unwrap_or(usize::MAX),
                 };
                 *slot = Some(p);
                 hit = hit.min(p);
