@@ -176,7 +176,7 @@ impl DomainFilter {
         hit || self.may_contain(h)
     }
 
-    /// The probes [`DomainFilter::may_match_suffix_dots`] makes, without making them: calls
+    /// The probes `DomainFilter::may_match_suffix_dots` (a test helper) makes, without making them: calls
     /// `f(word, mask)` for every parent suffix of two labels or more and for the whole name,
     /// after prefetching the word. A scanner batches a line's names this way so that their
     /// cache misses overlap, then checks them with [`DomainFilter::test`]. An empty filter

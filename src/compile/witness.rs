@@ -762,7 +762,7 @@ impl Witnesses {
     }
 
     /// The gram loop for stride 4, eight positions (32 bytes) per step: two unaligned
-    /// loads give each position's gram as two 32-bit halves, [`bit_of`] is computed in
+    /// loads give each position's gram as two 32-bit halves, [`bits_of`] is computed in
     /// the lanes, one gather reads the eight bitset words, and a sign-bit mask says which
     /// positions to confirm. The line's last positions (fewer than 36 bytes left) take one
     /// more step over a zero-padded copy. The scalar loop (`search_by::<4>`) gives the

@@ -2,7 +2,7 @@
 //! with the packet's [`Flow`].
 //!
 //! No I/O: reading capture files or interfaces is the caller's business (see
-//! `examples/pcap_sensor.rs`). Decoding is zero-copy ([`decode`]); application data is read
+//! `examples/pcap_sensor.rs`). Decoding is zero-copy ([`decode()`]); application data is read
 //! only where it starts at the beginning of a TCP or UDP payload (no stream reassembly).
 //!
 //! What is observed, and its [`Where`]:
