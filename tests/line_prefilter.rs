@@ -4,30 +4,16 @@
 //! escapes (IPv4-mapped IPv6 in hex, Unicode names, network edges) and its literal and
 //! regex witnesses (any case, non-ASCII).
 
-use linerate::{Builder, Database, Indicator, Kind, Limits, Scratch, Timestamp};
+#[path = "support/build.rs"]
+mod support;
+
+use linerate::{Builder, Database, Indicator, Kind, Scratch, Timestamp};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-
-fn build(inds: &[Indicator], prefilter: bool) -> Database {
-    let mut b = Builder::new();
-    if !prefilter {
-        b.limits(Limits {
-            line_prefilter_max: 0,
-            ..Limits::default()
-        });
-    }
-    for i in inds {
-        b.add(i.clone()).expect("add");
-    }
-    b.build().expect("build")
-}
+use support::{build, ind};
 
 fn has_prefilter(db: &Database) -> bool {
     db.memory_report().get("line prefilter") > 0
-}
-
-fn ind(kind: Kind, v: &str) -> Indicator {
-    Indicator::parse(kind, v, "t").unwrap_or_else(|e| panic!("{v}: {e}"))
 }
 
 /// Sightings as (start, end, indicator value), in the order reported.

@@ -2,25 +2,11 @@
 //! line reports, with the same line numbers and count: for databases whose prefilter
 //! searches the block in one pass, and for those that fall back to the line loop.
 
-use linerate::{Builder, Database, Indicator, Kind, Limits, Scratch, Timestamp};
+#[path = "support/build.rs"]
+mod support;
 
-fn ind(kind: Kind, v: &str) -> Indicator {
-    Indicator::parse(kind, v, "t").unwrap_or_else(|e| panic!("{v}: {e}"))
-}
-
-fn build(inds: &[Indicator], prefilter: bool) -> Database {
-    let mut b = Builder::new();
-    if !prefilter {
-        b.limits(Limits {
-            line_prefilter_max: 0,
-            ..Limits::default()
-        });
-    }
-    for i in inds {
-        b.add(i.clone()).expect("add");
-    }
-    b.build().expect("build")
-}
+use linerate::{Database, Indicator, Kind, Scratch, Timestamp};
+use support::{build, ind};
 
 /// (line index, line, start, end, indicator) for each sighting, and the line count.
 type Seen = (Vec<(u64, Vec<u8>, usize, usize, u32)>, u64);

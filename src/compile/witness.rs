@@ -773,8 +773,28 @@ impl Witnesses {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn search_avx2(&self, line: &[u8], mut found: u8) -> u8 {
+        // SAFETY: this function's contract.
+        unsafe {
+            self.grams_avx2(line, |p, m| {
+                found = self.confirm_lanes(line, p, m, found);
+                found == TOKENS | RAW
+            })
+        };
+        found
+    }
+
+    /// The AVX2 gram loop over `hay`: calls `hit(p, m)` for each step whose mask `m` is not
+    /// zero (bit `j`: the gram at `p + 4j` has its bits set), in order, until `hit` returns
+    /// true (then true).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2, and the stride must be 4.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn grams_avx2(&self, hay: &[u8], mut hit: impl FnMut(usize, u32) -> bool) -> bool {
         use std::arch::x86_64::*;
-        let n = line.len();
+        let n = hay.len();
         let masks = (
             _mm256_set1_epi32(self.mask as u32 as i32),
             _mm256_set1_epi32((self.mask >> 32) as u32 as i32),
@@ -783,34 +803,29 @@ impl Witnesses {
         let mut p = 0;
         while p + 36 <= n {
             // SAFETY: AVX2 (this function's contract); `p + 36 <= n`: the step reads
-            // `line[p..p + 36]`.
-            let m = unsafe { self.step_avx2(line.as_ptr().add(p), masks, shift) };
-            if m != 0 {
-                found = self.confirm_lanes(line, p, m, found);
-                if found == TOKENS | RAW {
-                    return found;
-                }
+            // `hay[p..p + 36]`.
+            let m = unsafe { self.step_avx2(hay.as_ptr().add(p), masks, shift) };
+            if m != 0 && hit(p, m) {
+                return true;
             }
             p += 32;
         }
-        if p + self.k <= n {
-            // The positions `p + 4j` whose gram lies inside the line (`n - p < 36`).
-            let valid = (1u32 << ((n - p - self.k) / 4 + 1)) - 1;
-            // The line's last 36 bytes (a copy of constant length: no call to `memcpy`),
-            // or all of a shorter line, then zeros; the step starts at `p`'s copy.
-            let mut pad = [0u8; 72];
-            let from = n.saturating_sub(36);
-            match line.get(from..from + 36) {
-                Some(last) => pad[..36].copy_from_slice(last),
-                None => pad[..n].copy_from_slice(line),
-            }
-            // SAFETY: AVX2; `p - from < 36`, so the step's 36 bytes are inside `pad`.
-            let m = unsafe { self.step_avx2(pad.as_ptr().add(p - from), masks, shift) } & valid;
-            if m != 0 {
-                found = self.confirm_lanes(line, p, m, found);
-            }
+        if p + self.k > n {
+            return false;
         }
-        found
+        // The positions `p + 4j` whose gram lies inside `hay` (`n - p < 36`).
+        let valid = (1u32 << ((n - p - self.k) / 4 + 1)) - 1;
+        // The last 36 bytes (a copy of constant length: no call to `memcpy`), or all of a
+        // shorter `hay`, then zeros; the step starts at `p`'s copy.
+        let mut pad = [0u8; 72];
+        let from = n.saturating_sub(36);
+        match hay.get(from..from + 36) {
+            Some(last) => pad[..36].copy_from_slice(last),
+            None => pad[..n].copy_from_slice(hay),
+        }
+        // SAFETY: AVX2; `p - from < 36`, so the step's 36 bytes are inside `pad`.
+        let m = unsafe { self.step_avx2(pad.as_ptr().add(p - from), masks, shift) } & valid;
+        m != 0 && hit(p, m)
     }
 
     /// Which of the eight positions `at + 4j` have their gram's bit set (bit `j`).
@@ -1024,47 +1039,22 @@ impl Witnesses {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn first_avx2(&self, hay: &[u8]) -> Option<usize> {
-        use std::arch::x86_64::*;
-        let n = hay.len();
-        let masks = (
-            _mm256_set1_epi32(self.mask as u32 as i32),
-            _mm256_set1_epi32((self.mask >> 32) as u32 as i32),
-        );
-        let shift = _mm_cvtsi32_si128((32 - (self.log2 - 5)) as i32);
-        let first = |p: usize, mut m: u32| {
-            while m != 0 {
-                let at = p + 4 * m.trailing_zeros() as usize;
-                m &= m - 1;
-                if self.confirm(hay, at, word(hay, at) & self.mask, 0) != 0 {
-                    return Some(at);
+        let mut at = None;
+        // SAFETY: this function's contract.
+        unsafe {
+            self.grams_avx2(hay, |p, mut m| {
+                while m != 0 {
+                    let q = p + 4 * m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    if self.confirm(hay, q, word(hay, q) & self.mask, 0) != 0 {
+                        at = Some(q);
+                        return true;
+                    }
                 }
-            }
-            None
+                false
+            })
         };
-        let mut p = 0;
-        while p + 36 <= n {
-            // SAFETY: AVX2 (this function's contract); `p + 36 <= n`.
-            let m = unsafe { self.step_avx2(hay.as_ptr().add(p), masks, shift) };
-            if m != 0 {
-                if let Some(at) = first(p, m) {
-                    return Some(at);
-                }
-            }
-            p += 32;
-        }
-        if p + self.k > n {
-            return None;
-        }
-        let valid = (1u32 << ((n - p - self.k) / 4 + 1)) - 1;
-        let mut pad = [0u8; 72];
-        let from = n.saturating_sub(36);
-        match hay.get(from..from + 36) {
-            Some(last) => pad[..36].copy_from_slice(last),
-            None => pad[..n].copy_from_slice(hay),
-        }
-        // SAFETY: AVX2; `p - from < 36`, so the step's 36 bytes are inside `pad`.
-        let m = unsafe { self.step_avx2(pad.as_ptr().add(p - from), masks, shift) } & valid;
-        first(p, m)
+        at
     }
 
     /// The same filter with the scalar gram loop (to test the AVX2 one against it).
