@@ -70,7 +70,8 @@ pub struct Limits {
     pub regex_size_limit: usize,
     /// NFA size limit for all regex indicators compiled together. Default 64 MiB.
     pub regex_total_size_limit: usize,
-    /// Most distinct witnesses for which the line prefilter is built. Default 16,384.
+    /// Most distinct witnesses for which the line prefilter is built. Default 65,536 on CPUs
+    /// with AVX2 (the filter's gram loop then takes eight positions a step), else 16,384.
     ///
     /// A database whose token indicators (domains, URLs, emails, digests, IPv4 addresses
     /// and networks) leave at most this many distinct pieces of text ("witnesses": the
@@ -86,10 +87,11 @@ pub struct Limits {
     /// Sightings are the same either way.
     ///
     /// What it gains depends on the size and the logs (measured, median with/without; see
-    /// BENCHMARKS.md): generated mixed sets 1k 2.5x, 10k 1.4x, 15k 1.2x, 30k 0.77x (hence
-    /// this default); 5k IPv4 addresses 1.4x; 10k domains 1.3x, 20k 1.5x, 62k 0.84x (the
-    /// tables outgrow the caches); real logs with maltrail's lists apt_lazarus (5.6k) 1.7x,
-    /// redline (11k, 7k addresses) 1.3x. It is not built either when a name or digest
+    /// BENCHMARKS.md): with the AVX2 gram loop, generated mixed sets 30k 1.31x, 50k
+    /// 1.0x (1.11x through `Database::scan_lines`), 100k 0.81x (not built at this default:
+    /// its tables, 8 MiB, outgrow the caches); 62k domains 1.37x. With the scalar loop (no
+    /// AVX2), when 16,384 was the default: 1k 2.5x, 10k 1.4x, 15k 1.2x, 30k 0.77x; real logs
+    /// with maltrail's lists apt_lazarus (5.6k) 1.7x, redline (11k, 7k addresses) 1.3x. It is not built either when a name or digest
     /// witness is under 4 bytes, when those under 8 bytes (searched apart, by one Teddy pass
     /// for a 3-byte piece of each) have more than 64 ASCII case variants of their pieces
     /// together, or when more than 128 witnesses share a gram. 0 turns it off.
@@ -102,7 +104,7 @@ impl Default for Limits {
             max_indicators: 50_000_000,
             regex_size_limit: DEFAULT_REGEX_SIZE_LIMIT,
             regex_total_size_limit: 64 << 20,
-            line_prefilter_max: 1 << 14,
+            line_prefilter_max: if witness::avx2() { 1 << 16 } else { 1 << 14 },
         }
     }
 }
