@@ -124,8 +124,8 @@ pub(crate) struct Witnesses {
     always: u8,
     /// What lets a line through besides the witnesses.
     esc: Escapes,
-    /// Whether the gram loop runs eight positions at a time with AVX2 (stride 4 and the
-    /// CPU has it: checked once, at build).
+    /// Whether the gram loop runs eight positions at a time with AVX2 (stride 3 or 4 and
+    /// the CPU has it: checked once, at build).
     avx2: bool,
     /// Whether no witness holds `\n` or `\r` (so that one is never found across lines of
     /// a block: see [`Witnesses::blocks`]).
@@ -714,7 +714,7 @@ impl Witnesses {
             short,
             always: (TOKENS | RAW) & !all,
             esc,
-            avx2: stride == 4 && avx2(),
+            avx2: (stride == 3 || stride == 4) && avx2(),
             one_line,
         })
     }
@@ -751,8 +751,14 @@ impl Witnesses {
     fn search(&self, line: &[u8], found: u8) -> u8 {
         #[cfg(target_arch = "x86_64")]
         if self.avx2 {
-            // SAFETY: `avx2` is true only when the CPU has AVX2 and the stride is 4.
-            return unsafe { self.search_avx2(line, found) };
+            // SAFETY: `avx2` is true only when the CPU has AVX2 and the stride is 3 or 4.
+            return unsafe {
+                if self.stride == 4 {
+                    self.search_avx2::<4>(line, found)
+                } else {
+                    self.search_avx2::<3>(line, found)
+                }
+            };
         }
         match self.stride {
             3 => self.search_by::<3>(line, found),
@@ -769,13 +775,13 @@ impl Witnesses {
     /// same answers; a test checks it.
     ///
     /// # Safety
-    /// The CPU must support AVX2, and the stride must be 4.
+    /// The CPU must support AVX2, and the stride must be `S` (3 or 4).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn search_avx2(&self, line: &[u8], mut found: u8) -> u8 {
+    unsafe fn search_avx2<const S: usize>(&self, line: &[u8], mut found: u8) -> u8 {
         // SAFETY: this function's contract.
         unsafe {
-            self.grams_avx2(line, |p, m| {
+            self.grams_avx2::<S>(line, |p, m| {
                 found = self.confirm_lanes(line, p, m, found);
                 found == TOKENS | RAW
             })
@@ -783,16 +789,20 @@ impl Witnesses {
         found
     }
 
-    /// The AVX2 gram loop over `hay`: calls `hit(p, m)` for each step whose mask `m` is not
-    /// zero (bit `j`: the gram at `p + 4j` has its bits set), in order, until `hit` returns
-    /// true (then true).
+    /// The AVX2 gram loop over `hay` for stride `S` (3 or 4): calls `hit(p, m)` for each
+    /// step whose mask `m` is not zero (bit `j`: the gram at `p + S * j` has its bits set),
+    /// in order, until `hit` returns true (then true).
     ///
     /// # Safety
-    /// The CPU must support AVX2, and the stride must be 4.
+    /// The CPU must support AVX2, and the stride must be `S`.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     #[inline]
-    unsafe fn grams_avx2(&self, hay: &[u8], mut hit: impl FnMut(usize, u32) -> bool) -> bool {
+    unsafe fn grams_avx2<const S: usize>(
+        &self,
+        hay: &[u8],
+        mut hit: impl FnMut(usize, u32) -> bool,
+    ) -> bool {
         use std::arch::x86_64::*;
         let n = hay.len();
         let masks = (
@@ -800,55 +810,79 @@ impl Witnesses {
             _mm256_set1_epi32((self.mask >> 32) as u32 as i32),
         );
         let shift = _mm_cvtsi32_si128((32 - (self.log2 - 5)) as i32);
+        // The bytes a step reads from `p` (see `step_avx2`).
+        let reach = if S == 4 { 36 } else { 32 };
         let mut p = 0;
-        while p + 36 <= n {
-            // SAFETY: AVX2 (this function's contract); `p + 36 <= n`: the step reads
-            // `hay[p..p + 36]`.
-            let m = unsafe { self.step_avx2(hay.as_ptr().add(p), masks, shift) };
+        while p + reach <= n {
+            // SAFETY: AVX2 (this function's contract); `p + reach <= n`: the step reads
+            // `hay[p..p + reach]`.
+            let m = unsafe { self.step_avx2::<S>(hay.as_ptr().add(p), masks, shift) };
             if m != 0 && hit(p, m) {
                 return true;
             }
-            p += 32;
+            p += 8 * S;
         }
-        if p + self.k > n {
-            return false;
-        }
-        // The positions `p + 4j` whose gram lies inside `hay` (`n - p < 36`).
-        let valid = (1u32 << ((n - p - self.k) / 4 + 1)) - 1;
-        // The last 36 bytes (a copy of constant length: no call to `memcpy`), or all of a
-        // shorter `hay`, then zeros; the step starts at `p`'s copy.
-        let mut pad = [0u8; 72];
-        let from = n.saturating_sub(36);
-        match hay.get(from..from + 36) {
-            Some(last) => pad[..36].copy_from_slice(last),
+        // The last `reach` bytes (a copy of constant length: no call to `memcpy`), or all
+        // of a shorter `hay`, then zeros; the steps start at `p`'s copy. Stride 4 takes one
+        // step (the last positions with a gram inside `hay` are 8 at most), stride 3 up to
+        // two (10).
+        let mut pad = [0u8; 96];
+        let from = n.saturating_sub(reach);
+        match hay.get(from..from + reach) {
+            Some(last) => pad[..reach].copy_from_slice(last),
             None => pad[..n].copy_from_slice(hay),
         }
-        // SAFETY: AVX2; `p - from < 36`, so the step's 36 bytes are inside `pad`.
-        let m = unsafe { self.step_avx2(pad.as_ptr().add(p - from), masks, shift) } & valid;
-        m != 0 && hit(p, m)
+        while p + self.k <= n {
+            // The positions `p + S * j` whose gram lies inside `hay`.
+            let valid = (1u32 << ((n - p - self.k) / S + 1).min(8)) - 1;
+            // SAFETY: AVX2; `p - from < reach + 8 * S` (at most two steps past `from`), so
+            // the step's bytes are inside `pad`: 24 + 32 + 32 for stride 3, 36 + 36 for 4.
+            let m = unsafe { self.step_avx2::<S>(pad.as_ptr().add(p - from), masks, shift) };
+            if m & valid != 0 && hit(p, m & valid) {
+                return true;
+            }
+            p += 8 * S;
+        }
+        false
     }
 
-    /// Which of the eight positions `at + 4j` have their gram's bit set (bit `j`).
+    /// Which of the eight positions `at + S * j` have their gram's bits set (bit `j`).
+    /// Stride 4: the grams' halves are the 32-bit lanes of two loads, at `at` and `at + 4`
+    /// (36 bytes read). Stride 3: each 128-bit half of two loads (`at` and `at + 12`; `at +
+    /// 4` and `at + 16`) is shuffled so that its lanes hold the bytes from `3j` (32 bytes
+    /// read).
     ///
     /// # Safety
-    /// The CPU must support AVX2, and `at..at + 36` must be readable.
+    /// The CPU must support AVX2, and the 36 (stride 4) or 32 (stride 3) bytes from `at`
+    /// must be readable.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     #[inline]
-    unsafe fn step_avx2(
+    unsafe fn step_avx2<const S: usize>(
         &self,
         at: *const u8,
         (lo, hi): (std::arch::x86_64::__m256i, std::arch::x86_64::__m256i),
         shift: std::arch::x86_64::__m128i,
     ) -> u32 {
         use std::arch::x86_64::*;
-        // SAFETY: the caller guarantees `at..at + 36` is readable; unaligned loads are
+        // SAFETY: the caller guarantees the bytes read are readable; unaligned loads are
         // allowed.
         let (a, b) = unsafe {
-            (
-                _mm256_loadu_si256(at.cast()),
-                _mm256_loadu_si256(at.add(4).cast()),
-            )
+            if S == 4 {
+                (
+                    _mm256_loadu_si256(at.cast()),
+                    _mm256_loadu_si256(at.add(4).cast()),
+                )
+            } else {
+                let spread = _mm256_setr_epi8(
+                    0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9, 10, 11, 12, 0, 1, 2, 3, 3, 4, 5, 6, 6,
+                    7, 8, 9, 9, 10, 11, 12,
+                );
+                let two = |x: *const u8| {
+                    _mm256_shuffle_epi8(_mm256_loadu2_m128i(x.add(12).cast(), x.cast()), spread)
+                };
+                (two(at), two(at.add(4)))
+            }
         };
         let h = _mm256_xor_si256(
             _mm256_mullo_epi32(_mm256_and_si256(a, lo), _mm256_set1_epi32(H_LO as i32)),
@@ -868,11 +902,11 @@ impl Witnesses {
         _mm256_movemask_ps(_mm256_castsi256_ps(t)) as u32
     }
 
-    /// Confirms the positions `p + 4j` for the bits `j` of `m`.
+    /// Confirms the positions `p + stride * j` for the bits `j` of `m`.
     #[cold]
     fn confirm_lanes(&self, line: &[u8], p: usize, mut m: u32, mut found: u8) -> u8 {
         while m != 0 {
-            let at = p + 4 * m.trailing_zeros() as usize;
+            let at = p + self.stride * m.trailing_zeros() as usize;
             m &= m - 1;
             found |= self.confirm(line, at, word(line, at) & self.mask, found);
             if found == TOKENS | RAW {
@@ -1023,9 +1057,13 @@ impl Witnesses {
             BlockSearch::V6 => first_v6(hay),
             BlockSearch::V4 => v4_escape_at(hay, v4_covered),
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `avx2` is true only when the CPU has AVX2 and the stride is 4.
+            // SAFETY: `avx2` is true only when the CPU has AVX2 and the stride is 3 or 4.
             BlockSearch::Grams if self.avx2 && !self.keys.is_empty() => unsafe {
-                self.first_avx2(hay)
+                if self.stride == 4 {
+                    self.first_avx2::<4>(hay)
+                } else {
+                    self.first_avx2::<3>(hay)
+                }
             },
             BlockSearch::Grams => None,
         };
@@ -1035,16 +1073,16 @@ impl Witnesses {
     /// [`Witnesses::search_avx2`], to the first position where a witness is.
     ///
     /// # Safety
-    /// The CPU must support AVX2, and the stride must be 4.
+    /// The CPU must support AVX2, and the stride must be `S` (3 or 4).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn first_avx2(&self, hay: &[u8]) -> Option<usize> {
+    unsafe fn first_avx2<const S: usize>(&self, hay: &[u8]) -> Option<usize> {
         let mut at = None;
         // SAFETY: this function's contract.
         unsafe {
-            self.grams_avx2(hay, |p, mut m| {
+            self.grams_avx2::<S>(hay, |p, mut m| {
                 while m != 0 {
-                    let q = p + 4 * m.trailing_zeros() as usize;
+                    let q = p + S * m.trailing_zeros() as usize;
                     m &= m - 1;
                     if self.confirm(hay, q, word(hay, q) & self.mask, 0) != 0 {
                         at = Some(q);
@@ -1334,22 +1372,29 @@ mod tests {
     #[test]
     fn gram_loops_agree_at_every_length_and_offset() {
         let mut r = Rng(0x2545_F491_4F6C_DD1D);
-        let mut tried_avx2 = false;
-        for case in 0..12 {
-            // Shortest witness 8 to 11 bytes: stride 4, the AVX2 loop's.
-            let ws: Vec<(Vec<u8>, u8)> = (0..1 + r.below(30))
+        let mut strides = Vec::new();
+        for case in 0..16 {
+            // Shortest witness 8 to 11 bytes: stride 4. Or 6 bytes of letters, too many
+            // case variants to be searched apart: stride 3.
+            let three = case % 2 == 1;
+            let ws: Vec<(Vec<u8>, u8)> = (0..if three { 30 } else { 1 + r.below(30) })
                 .map(|i| {
-                    let len = 8 + usize::from(i == 0) * (case % 4) + r.below(10);
-                    let w = (0..len)
-                        .map(|_| ALPHABET[r.below(ALPHABET.len())])
-                        .collect();
+                    let len = if three {
+                        6 + r.below(6)
+                    } else {
+                        8 + usize::from(i == 0) * (case % 4) + r.below(10)
+                    };
+                    let abc: &[u8] = if three { b"abcdefgh" } else { ALPHABET };
+                    let w = (0..len).map(|_| abc[r.below(abc.len())]).collect();
                     (w, [TOKENS, RAW][r.below(2)])
                 })
                 .collect();
             let Some(fast) = Witnesses::build(ws.clone(), esc(false, false)) else {
                 continue;
             };
-            tried_avx2 |= fast.avx2;
+            if fast.avx2 {
+                strides.push(fast.stride);
+            }
             let slow = Witnesses::build(ws.clone(), esc(false, false))
                 .expect("built the first time")
                 .scalar();
@@ -1374,7 +1419,12 @@ mod tests {
                 }
             }
         }
-        assert_eq!(tried_avx2, avx2(), "the AVX2 loop ran where the CPU has it");
+        if avx2() {
+            assert!(
+                strides.contains(&3) && strides.contains(&4),
+                "the AVX2 loop ran with strides {strides:?}"
+            );
+        }
     }
 
     /// The IPv6 check, AVX2 and byte loop, against brute force (and the place each finds,
