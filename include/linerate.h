@@ -373,6 +373,19 @@ typedef struct lr_sighting {
 typedef int (*lr_callback)(const struct lr_sighting *sighting, void *userdata);
 
 /**
+ * The callback of `lr_scan_lines`: called once per sighting, in order of line and
+ * position, with the line's index in the buffer (from 0) and the line itself (`line_len`
+ * bytes, without its terminator; the sighting's offsets are relative to it). Return 0 to
+ * go on, non-zero to stop the scan (which then returns `LR_STOPPED`). The pointers are
+ * valid only during the call.
+ */
+typedef int (*lr_lines_callback)(uint64_t line_no,
+                                 const char *line,
+                                 size_t line_len,
+                                 const struct lr_sighting *sighting,
+                                 void *userdata);
+
+/**
  * The 5-tuple of a scanned packet, passed to the packet callback with each sighting.
  */
 typedef struct lr_flow {
@@ -698,6 +711,30 @@ lr_result lr_scan_line(const struct lr_database *database,
                        int64_t now,
                        lr_callback callback,
                        void *userdata);
+
+/**
+ * Scans the buffer `data[0..len]` as log lines (split at `\n`, a `\r` before it dropped,
+ * a last line without `\n` included) and calls `callback` for each sighting: the same
+ * sightings as `lr_scan_line` on each line, faster when the database's line prefilter can
+ * search the buffer in one pass (small and medium databases, CPUs with AVX2): then only
+ * the lines where something may match are scanned. `*lines_out` (if not NULL) receives the
+ * number of lines after a complete scan, or the index of the line being scanned when the
+ * callback stopped it.
+ *
+ * Returns `LR_OK` after a complete scan, `LR_STOPPED` when the callback stopped it.
+ *
+ * # Safety
+ * As for `lr_scan_line`, with `data` pointing to `len` readable bytes (NULL allowed when
+ * 0) and `lines_out` NULL or writable.
+ */
+lr_result lr_scan_lines(const struct lr_database *database,
+                        struct lr_scratch *scratch,
+                        const char *data,
+                        size_t len,
+                        int64_t now,
+                        lr_lines_callback callback,
+                        void *userdata,
+                        uint64_t *lines_out);
 
 /**
  * Scans one captured frame `frame[0..len]` of link type `linktype` (the pcap / pcapng

@@ -145,3 +145,32 @@ fn blocks_report_what_lines_report() {
         assert_eq!(in_block(db, b"x\ny").1, 2);
     }
 }
+
+/// `scan_lines_until` stops where the callback says, in block mode and in the line loop,
+/// and says at which line.
+#[test]
+fn stops_where_told() {
+    let inds = [
+        ind(Kind::Domain, "evil.example"),
+        ind(Kind::Ip, "198.51.100.23"),
+    ];
+    let data = b"a\nx evil.example 198.51.100.23\nb\nwww.evil.example\n";
+    for prefilter in [true, false] {
+        let db = build(&inds, prefilter);
+        let mut seen = Vec::new();
+        let flow = db.scan_lines_until(data, &mut Scratch::new(), Timestamp(0), |i, _, s| {
+            seen.push((i, s.span.start));
+            if seen.len() == 2 {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        });
+        assert_eq!(flow, std::ops::ControlFlow::Break(1));
+        assert_eq!(seen, vec![(1, 2), (1, 15)]);
+        let all = db.scan_lines_until(data, &mut Scratch::new(), Timestamp(0), |_, _, _| {
+            std::ops::ControlFlow::Continue(())
+        });
+        assert_eq!(all, std::ops::ControlFlow::Continue(4));
+    }
+}

@@ -135,6 +135,77 @@ pub unsafe extern "C" fn lr_scan_line(
     })
 }
 
+/// The callback of `lr_scan_lines`: called once per sighting, in order of line and
+/// position, with the line's index in the buffer (from 0) and the line itself (`line_len`
+/// bytes, without its terminator; the sighting's offsets are relative to it). Return 0 to
+/// go on, non-zero to stop the scan (which then returns `LR_STOPPED`). The pointers are
+/// valid only during the call.
+pub type lr_lines_callback = Option<
+    unsafe extern "C" fn(
+        line_no: u64,
+        line: *const c_char,
+        line_len: usize,
+        sighting: *const lr_sighting,
+        userdata: *mut c_void,
+    ) -> c_int,
+>;
+
+/// Scans the buffer `data[0..len]` as log lines (split at `\n`, a `\r` before it dropped,
+/// a last line without `\n` included) and calls `callback` for each sighting: the same
+/// sightings as `lr_scan_line` on each line, faster when the database's line prefilter can
+/// search the buffer in one pass (small and medium databases, CPUs with AVX2): then only
+/// the lines where something may match are scanned. `*lines_out` (if not NULL) receives the
+/// number of lines after a complete scan, or the index of the line being scanned when the
+/// callback stopped it.
+///
+/// Returns `LR_OK` after a complete scan, `LR_STOPPED` when the callback stopped it.
+///
+/// # Safety
+/// As for `lr_scan_line`, with `data` pointing to `len` readable bytes (NULL allowed when
+/// 0) and `lines_out` NULL or writable.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn lr_scan_lines(
+    database: *const lr_database,
+    scratch: *mut lr_scratch,
+    data: *const c_char,
+    len: usize,
+    now: i64,
+    callback: lr_lines_callback,
+    userdata: *mut c_void,
+    lines_out: *mut u64,
+) -> lr_result {
+    guard(|| {
+        // SAFETY: NULL or live (caller's contract).
+        let d = tri!(unsafe { db_ref(database) });
+        // SAFETY: NULL or a live scratch used by this thread only (caller's contract).
+        let Some(s) = (unsafe { scratch.as_mut() }) else {
+            return lr_result::LR_NULL_ARGUMENT;
+        };
+        let Some(cb) = callback else {
+            return lr_result::LR_NULL_ARGUMENT;
+        };
+        // SAFETY: `data` points to `len` readable bytes (caller's contract).
+        let data = tri!(unsafe { bytes(data, len) });
+        let flow = d.scan_lines_until(data, &mut s.scratch, Timestamp(now), |i, line, sg| {
+            let c = lr_sighting::from(sg);
+            // SAFETY: `cb` is a valid C function (caller's contract); `line` and `&c`
+            // outlive the call.
+            match unsafe { cb(i, line.as_ptr().cast(), line.len(), &c, userdata) } {
+                0 => ControlFlow::Continue(()),
+                _ => ControlFlow::Break(()),
+            }
+        });
+        let (lines, r) = match flow {
+            ControlFlow::Continue(n) => (n, lr_result::LR_OK),
+            ControlFlow::Break(n) => (n, lr_result::LR_STOPPED),
+        };
+        // SAFETY: NULL or writable (caller's contract).
+        unsafe { write_opt(lines_out, lines) };
+        r
+    })
+}
+
 /// The 5-tuple of a scanned packet, passed to the packet callback with each sighting.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

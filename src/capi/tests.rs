@@ -1066,3 +1066,125 @@ fn timestamps_parse() {
     }
     assert_eq!(t, 5);
 }
+
+/// What `lr_scan_lines` reported: (line number, line, start, end) per sighting.
+type LineHits = Vec<(u64, Vec<u8>, usize, usize)>;
+
+unsafe extern "C" fn collect_lines(
+    line_no: u64,
+    line: *const c_char,
+    len: usize,
+    s: *const lr_sighting,
+    ud: *mut c_void,
+) -> c_int {
+    // SAFETY: `ud` is our `LineHits`; `line` has `len` bytes and `s` is valid during the
+    // call (the API's contract).
+    unsafe {
+        let l = std::slice::from_raw_parts(line.cast::<u8>(), len).to_vec();
+        (*ud.cast::<LineHits>()).push((line_no, l, (*s).start, (*s).end));
+    }
+    0
+}
+
+unsafe extern "C" fn stop_lines(
+    line_no: u64,
+    line: *const c_char,
+    len: usize,
+    s: *const lr_sighting,
+    ud: *mut c_void,
+) -> c_int {
+    // SAFETY: as in `collect_lines`.
+    unsafe { collect_lines(line_no, line, len, s, ud) };
+    1
+}
+
+/// `lr_scan_lines`: the lines of a buffer (CRLF, a last line without `\n`), their numbers,
+/// the count, stopping, and the NULL arguments.
+#[test]
+fn scan_lines_from_c() {
+    let b = B::new();
+    assert_eq!(
+        b.add(lr_kind::LR_KIND_DOMAIN, "evil.example", None).0,
+        LR_OK
+    );
+    let db = b.compile();
+    let data = b"a\r\nx www.evil.example y\r\n\nevil.example";
+    let mut sc = null_mut();
+    let run = |cb: lr_lines_callback, data: &[u8], sc| {
+        let mut out: LineHits = Vec::new();
+        let mut lines = u64::MAX;
+        // SAFETY: live database and scratch, valid buffer, our Vec as userdata.
+        let r = unsafe {
+            lr_scan_lines(
+                db.0,
+                sc,
+                data.as_ptr().cast(),
+                data.len(),
+                0,
+                cb,
+                (&mut out as *mut LineHits).cast(),
+                &mut lines,
+            )
+        };
+        (r, out, lines)
+    };
+    // SAFETY: valid out-pointer.
+    assert_eq!(unsafe { lr_scratch_new(&mut sc) }, LR_OK);
+    let (r, out, lines) = run(Some(collect_lines), data, sc);
+    assert_eq!((r, lines), (LR_OK, 4));
+    assert_eq!(
+        out,
+        vec![
+            (1, b"x www.evil.example y".to_vec(), 2, 18),
+            (3, b"evil.example".to_vec(), 0, 12)
+        ]
+    );
+    let (r, out, lines) = run(Some(stop_lines), data, sc);
+    assert_eq!((r, out.len(), lines), (LR_STOPPED, 1, 1));
+    assert_eq!(run(None, data, sc).0, LR_NULL_ARGUMENT);
+    // SAFETY: NULL arguments are checked; an empty buffer may be NULL.
+    unsafe {
+        let mut lines = 7;
+        assert_eq!(
+            lr_scan_lines(
+                null(),
+                sc,
+                null(),
+                0,
+                0,
+                Some(collect_lines),
+                null_mut(),
+                &mut lines
+            ),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            lr_scan_lines(
+                db.0,
+                null_mut(),
+                null(),
+                0,
+                0,
+                Some(collect_lines),
+                null_mut(),
+                null_mut()
+            ),
+            LR_NULL_ARGUMENT
+        );
+        assert_eq!(
+            lr_scan_lines(
+                db.0,
+                sc,
+                null(),
+                0,
+                0,
+                Some(collect_lines),
+                null_mut(),
+                &mut lines
+            ),
+            LR_OK
+        );
+        assert_eq!(lines, 0);
+        lr_scratch_free(sc);
+    }
+}

@@ -338,21 +338,49 @@ impl Database {
     where
         F: FnMut(u64, &[u8], &Sighting),
     {
+        match self.scan_lines_until(data, scratch, now, |i, line, s| {
+            f(i, line, s);
+            ControlFlow::Continue(())
+        }) {
+            ControlFlow::Continue(lines) | ControlFlow::Break(lines) => lines,
+        }
+    }
+
+    /// As [`Database::scan_lines`], but `f` can stop the scan by returning
+    /// `ControlFlow::Break`: then `Break(n)`, `n` the index of the line being scanned;
+    /// else `Continue(lines)`.
+    pub fn scan_lines_until<F>(
+        &self,
+        data: &[u8],
+        scratch: &mut Scratch,
+        now: Timestamp,
+        mut f: F,
+    ) -> ControlFlow<u64, u64>
+    where
+        F: FnMut(u64, &[u8], &Sighting) -> ControlFlow<()>,
+    {
+        let mut scan = |idx: u64, line: &[u8], scratch: &mut Scratch| match self.scan_line_until(
+            line,
+            scratch,
+            now,
+            |s| f(idx, line, s),
+        ) {
+            ControlFlow::Continue(()) => ControlFlow::Continue(()),
+            ControlFlow::Break(()) => ControlFlow::Break(idx),
+        };
         let Some(w) = self.inner.hits.witnesses.as_ref().filter(|w| w.blocks()) else {
             let mut idx = 0;
             let mut start = 0;
             for nl in memchr::memchr_iter(b'\n', data) {
-                let line = trim_cr(&data[start..nl]);
-                self.scan_line(line, scratch, now, |s| f(idx, line, s));
+                scan(idx, trim_cr(&data[start..nl]), scratch)?;
                 idx += 1;
                 start = nl + 1;
             }
             if start < data.len() {
-                let line = trim_cr(&data[start..]);
-                self.scan_line(line, scratch, now, |s| f(idx, line, s));
+                scan(idx, trim_cr(&data[start..]), scratch)?;
                 idx += 1;
             }
-            return idx;
+            return ControlFlow::Continue(idx);
         };
         let lines_in = |d: &[u8]| {
             let n = memchr::memchr_iter(b'\n', d).count() as u64;
@@ -387,12 +415,11 @@ impl Database {
             let ls = memchr::memrchr(b'\n', &data[pos..hit]).map_or(pos, |i| pos + i + 1);
             idx += memchr::memchr_iter(b'\n', &data[pos..ls]).count() as u64;
             let le = memchr::memchr(b'\n', &data[hit..]).map_or(data.len(), |i| hit + i);
-            let line = trim_cr(&data[ls..le]);
-            self.scan_line(line, scratch, now, |s| f(idx, line, s));
+            scan(idx, trim_cr(&data[ls..le]), scratch)?;
             idx += 1;
             pos = le + 1;
         }
-        idx
+        ControlFlow::Continue(idx)
     }
 
     /// Token observations of `line`; true when they left its classification in
