@@ -97,9 +97,7 @@ struct scan_ctx {
     const lr_database *db;
     FILE *out;
     const char *input;
-    unsigned long long line_no;
-    const char *line;
-    size_t line_len;
+    unsigned long long line_no; /* lines of the input before the block being scanned */
     unsigned long long sightings;
     lr_result failure; /* a metadata lookup that failed (should not happen) */
 };
@@ -122,7 +120,8 @@ static lr_result json_list(FILE *out, const lr_database *db, uint32_t id, size_t
     return LR_OK;
 }
 
-static int on_sighting(const lr_sighting *s, void *userdata) {
+static int on_sighting(uint64_t line_no, const char *line, size_t line_len,
+                       const lr_sighting *s, void *userdata) {
     struct scan_ctx *c = (struct scan_ctx *)userdata;
     lr_indicator info;
     const char *value;
@@ -130,15 +129,16 @@ static int on_sighting(const lr_sighting *s, void *userdata) {
     const char *type = lr_kind_name(s->kind);
     lr_result r = lr_database_indicator(c->db, s->indicator, &info);
     if (r == LR_OK) r = lr_database_indicator_value(c->db, s->indicator, &value, &value_len);
-    if (r != LR_OK || type == NULL || s->end < s->start || s->end > c->line_len) {
+    if (r != LR_OK || type == NULL || s->end < s->start || s->end > line_len) {
         c->failure = r != LR_OK ? r : LR_INVALID_VALUE;
         return 1; /* stop the scan */
     }
     fputs("{\"input\":", c->out);
     json_str(c->out, c->input, strlen(c->input));
-    fprintf(c->out, ",\"line\":%llu,\"start\":%lu,\"end\":%lu,\"observed\":", c->line_no,
-            (unsigned long)s->start, (unsigned long)s->end);
-    json_str(c->out, c->line + s->start, s->end - s->start);
+    fprintf(c->out, ",\"line\":%llu,\"start\":%lu,\"end\":%lu,\"observed\":",
+            c->line_no + (unsigned long long)line_no + 1, (unsigned long)s->start,
+            (unsigned long)s->end);
+    json_str(c->out, line + s->start, s->end - s->start);
     fputs(",\"type\":", c->out);
     json_str(c->out, type, strlen(type));
     fputs(",\"indicator\":", c->out);
@@ -221,8 +221,9 @@ static int load(lr_builder *b, const char *path, const char *format, uint32_t fl
     return 0;
 }
 
-/* Scans one input line by line. Returns 0 on success, 1 on a read error, 2 on an API
- * failure. */
+/* Scans one input, a block of whole lines at a time (lr_scan_lines: the database's line
+ * prefilter can search the block in one pass). Returns 0 on success, 1 on a read error, 2
+ * on an API failure. */
 static int scan_input(struct scan_ctx *c, lr_scratch *scratch, FILE *in, int64_t now,
                       unsigned long long *lines, unsigned long long *bytes) {
     char *buf = NULL;
@@ -230,10 +231,12 @@ static int scan_input(struct scan_ctx *c, lr_scratch *scratch, FILE *in, int64_t
     int eof = 0, rc = 0;
     c->line_no = 0;
     while (rc == 0) {
-        char *nl = len > start ? (char *)memchr(buf + start, '\n', len - start) : NULL;
-        size_t end;
+        /* The end of the last whole line in buf[start..len] (or all of it at the end). */
+        size_t end = len;
+        uint64_t n = 0;
         lr_result r;
-        if (nl == NULL && !eof) {
+        while (end > start && buf[end - 1] != '\n') end--;
+        if (end == start && !eof) {
             size_t got;
             if (start > 0) { /* keep the unfinished line at the front */
                 memmove(buf, buf + start, len - start);
@@ -256,20 +259,17 @@ static int scan_input(struct scan_ctx *c, lr_scratch *scratch, FILE *in, int64_t
             }
             continue;
         }
-        if (nl == NULL && start == len) break; /* eof, nothing left */
-        end = nl != NULL ? (size_t)(nl - buf) : len;
-        c->line = buf + start;
-        c->line_len = end - start;
-        if (nl != NULL && c->line_len > 0 && c->line[c->line_len - 1] == '\r') c->line_len--;
-        c->line_no++;
-        (*lines)++;
-        r = lr_scan_line(c->db, scratch, c->line, c->line_len, now, on_sighting, c);
+        if (end == start) end = len; /* eof: the last line, without its newline */
+        if (end == start) break;     /* eof, nothing left */
+        r = lr_scan_lines(c->db, scratch, buf + start, end - start, now, on_sighting, c, &n);
         if (r != LR_OK) {
             fprintf(stderr, "sensor: scan failed: %s (%s)\n", lr_result_message(r),
                     lr_result_message(c->failure));
             rc = 2;
         }
-        start = nl != NULL ? end + 1 : len;
+        c->line_no += n;
+        *lines += n;
+        start = end;
     }
     free(buf);
     return rc;

@@ -84,11 +84,15 @@ fuzz_target!(|data: &[u8]| {
     if extras.is_empty() {
         let mut by_line = Vec::new();
         let mut parts: Vec<&[u8]> = line.split(|&b| b == b'\n').collect();
+        let last = parts.len() - 1;
         if line.last().is_none_or(|&b| b == b'\n') {
             parts.pop();
         }
         for (i, l) in parts.into_iter().enumerate() {
-            let l = l.strip_suffix(b"\r").unwrap_or(l);
+            let l = match l.strip_suffix(b"\r") {
+                Some(x) if i < last => x,
+                _ => l,
+            };
             fixed.db.scan_line(l, &mut scratch, now, |s| {
                 by_line.push((i as u64, l.to_vec(), s.span.start, s.span.end, s.indicator))
             });

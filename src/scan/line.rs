@@ -312,7 +312,8 @@ impl Database {
 
     /// Scans `data` as lines and calls `f(index, line, sighting)` for each sighting, in
     /// order of line and position; returns the number of lines. Lines are split at `\n`,
-    /// a `\r` before it is dropped, and a last line without `\n` counts; `index` counts
+    /// a `\r` before it is dropped, and a last line without `\n` counts (as it is, a
+    /// `\r` at its end kept); `index` counts
     /// from 0 and `line` is what [`Database::scan_line`] was given, the sighting's spans
     /// being relative to it. The result equals calling `scan_line` on each line.
     ///
@@ -377,7 +378,7 @@ impl Database {
                 start = nl + 1;
             }
             if start < data.len() {
-                scan(idx, trim_cr(&data[start..]), scratch)?;
+                scan(idx, &data[start..], scratch)?;
                 idx += 1;
             }
             return ControlFlow::Continue(idx);
@@ -415,7 +416,13 @@ impl Database {
             let ls = memchr::memrchr(b'\n', &data[pos..hit]).map_or(pos, |i| pos + i + 1);
             idx += memchr::memchr_iter(b'\n', &data[pos..ls]).count() as u64;
             let le = memchr::memchr(b'\n', &data[hit..]).map_or(data.len(), |i| hit + i);
-            scan(idx, trim_cr(&data[ls..le]), scratch)?;
+            // A `\r` is dropped before a `\n` only, as in the line loop.
+            let line = &data[ls..le];
+            scan(
+                idx,
+                if le < data.len() { trim_cr(line) } else { line },
+                scratch,
+            )?;
             idx += 1;
             pos = le + 1;
         }
