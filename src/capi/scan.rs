@@ -4,6 +4,7 @@ use super::database::db_ref;
 use super::{bytes, guard, lr_database, lr_kind, lr_result, lr_where, tri, write_opt};
 use crate::scan::{Flow, LinkType, Scratch, Sighting};
 use crate::time::Timestamp;
+use crate::Database;
 use std::ffi::{c_char, c_int, c_void};
 use std::net::IpAddr;
 use std::ops::ControlFlow;
@@ -85,6 +86,30 @@ pub unsafe extern "C" fn lr_scratch_free(scratch: *mut lr_scratch) {
     });
 }
 
+/// The arguments every scan takes, checked: the database, the scratch, the callback and
+/// the bytes to scan (`LR_NULL_ARGUMENT` for a NULL one; NULL bytes allowed when `len` is 0).
+///
+/// # Safety
+/// As for the scan functions: `database` NULL or a live reference; `scratch` NULL or a live
+/// scratch not used by another thread during the call; `ptr` pointing to `len` readable
+/// bytes.
+unsafe fn scan_args<'a, C>(
+    database: *const lr_database,
+    scratch: *mut lr_scratch,
+    callback: Option<C>,
+    ptr: *const c_char,
+    len: usize,
+) -> Result<(&'a Database, &'a mut Scratch, C, &'a [u8]), lr_result> {
+    // SAFETY: NULL or live (caller's contract).
+    let d = unsafe { db_ref(database) }?;
+    // SAFETY: NULL or a live scratch used by this thread only (caller's contract).
+    let s = unsafe { scratch.as_mut() }.ok_or(lr_result::LR_NULL_ARGUMENT)?;
+    let cb = callback.ok_or(lr_result::LR_NULL_ARGUMENT)?;
+    // SAFETY: `ptr` points to `len` readable bytes (caller's contract).
+    let b = unsafe { bytes(ptr, len) }?;
+    Ok((d, &mut s.scratch, cb, b))
+}
+
 /// Scans one log line `line[0..len]` (any bytes: NUL and invalid UTF-8 allowed; without its
 /// line terminator) and calls `callback(sighting, userdata)` for each sighting, in order of
 /// position. `now` (Unix seconds) decides the indicators' validity windows: linerate never
@@ -108,18 +133,9 @@ pub unsafe extern "C" fn lr_scan_line(
     userdata: *mut c_void,
 ) -> lr_result {
     guard(|| {
-        // SAFETY: NULL or live (caller's contract).
-        let d = tri!(unsafe { db_ref(database) });
-        // SAFETY: NULL or a live scratch used by this thread only (caller's contract).
-        let Some(s) = (unsafe { scratch.as_mut() }) else {
-            return lr_result::LR_NULL_ARGUMENT;
-        };
-        let Some(cb) = callback else {
-            return lr_result::LR_NULL_ARGUMENT;
-        };
-        // SAFETY: `line` points to `len` readable bytes (caller's contract).
-        let line = tri!(unsafe { bytes(line, len) });
-        let flow = d.scan_line_until(line, &mut s.scratch, Timestamp(now), |sg| {
+        // SAFETY: the caller's contract (as `scan_args` needs).
+        let (d, sc, cb, line) = tri!(unsafe { scan_args(database, scratch, callback, line, len) });
+        let flow = d.scan_line_until(line, sc, Timestamp(now), |sg| {
             let c = lr_sighting::from(sg);
             // SAFETY: `cb` is a valid C function (caller's contract); `&c` outlives the
             // call.
@@ -176,18 +192,9 @@ pub unsafe extern "C" fn lr_scan_lines(
     lines_out: *mut u64,
 ) -> lr_result {
     guard(|| {
-        // SAFETY: NULL or live (caller's contract).
-        let d = tri!(unsafe { db_ref(database) });
-        // SAFETY: NULL or a live scratch used by this thread only (caller's contract).
-        let Some(s) = (unsafe { scratch.as_mut() }) else {
-            return lr_result::LR_NULL_ARGUMENT;
-        };
-        let Some(cb) = callback else {
-            return lr_result::LR_NULL_ARGUMENT;
-        };
-        // SAFETY: `data` points to `len` readable bytes (caller's contract).
-        let data = tri!(unsafe { bytes(data, len) });
-        let flow = d.scan_lines_until(data, &mut s.scratch, Timestamp(now), |i, line, sg| {
+        // SAFETY: the caller's contract (as `scan_args` needs).
+        let (d, sc, cb, data) = tri!(unsafe { scan_args(database, scratch, callback, data, len) });
+        let flow = d.scan_lines_until(data, sc, Timestamp(now), |i, line, sg| {
             let c = lr_sighting::from(sg);
             // SAFETY: `cb` is a valid C function (caller's contract); `line` and `&c`
             // outlive the call.
@@ -292,21 +299,13 @@ pub unsafe extern "C" fn lr_scan_packet(
     malformed_out: *mut u32,
 ) -> lr_result {
     guard(|| {
-        // SAFETY: NULL or live (caller's contract).
-        let d = tri!(unsafe { db_ref(database) });
-        // SAFETY: NULL or a live scratch used by this thread only (caller's contract).
-        let Some(s) = (unsafe { scratch.as_mut() }) else {
-            return lr_result::LR_NULL_ARGUMENT;
-        };
-        let Some(cb) = callback else {
-            return lr_result::LR_NULL_ARGUMENT;
-        };
-        // SAFETY: `frame` points to `len` readable bytes (caller's contract).
-        let frame = tri!(unsafe { bytes(frame, len) });
+        // SAFETY: the caller's contract (as `scan_args` needs).
+        let (d, sc, cb, frame) =
+            tri!(unsafe { scan_args(database, scratch, callback, frame, len) });
         let Some(link) = LinkType::from_pcap_linktype(linktype) else {
             return lr_result::LR_INVALID_VALUE;
         };
-        let flow = d.scan_packet_until(frame, link, &mut s.scratch, Timestamp(now), |sg, fl| {
+        let flow = d.scan_packet_until(frame, link, sc, Timestamp(now), |sg, fl| {
             let c = lr_sighting::from(sg);
             let f = lr_flow::from(fl);
             // SAFETY: `cb` is a valid C function (caller's contract); `&c` and `&f` outlive
