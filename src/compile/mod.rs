@@ -806,16 +806,12 @@ fn witnesses(
     max: usize,
     raw: Option<Vec<Vec<u8>>>,
 ) -> Option<Witnesses> {
-    let Some((tokens, esc)) = token_witnesses(store, nets, max) else {
-        // The literal and regex witnesses alone (token lines all pass), where the gram
-        // loop is the AVX2 one.
-        let raw = raw.filter(|r| {
-            witness::avx2() && r.len() <= max && r.iter().all(|w| w.len() >= witness::SHORT_MIN)
-        })?;
-        return Witnesses::build(
-            raw.into_iter().map(|w| (w, RAW)).collect(),
-            Default::default(),
-        );
+    // Without token witnesses (too many, or none), the literal and regex witnesses alone
+    // (token lines all pass), where the gram loop is the AVX2 one.
+    let (tokens, esc) = match token_witnesses(store, nets, max) {
+        Some(t) => t,
+        None if witness::avx2() => (Vec::new(), witness::Escapes::default()),
+        None => return None,
     };
     let tokens: Vec<(Vec<u8>, u8)> = tokens.into_iter().map(|w| (w, TOKENS)).collect();
     let raw = raw.filter(|r| {
