@@ -10,6 +10,8 @@
 //! indicators (deterministic), plus an empty database (decode cost only). Skips with a
 //! message when the data folder is absent.
 
+#[path = "common/frames.rs"]
+mod frames;
 #[path = "../examples/pcap_sensor.rs"]
 #[allow(dead_code)]
 mod sensor;
@@ -25,33 +27,6 @@ fn data_dir() -> Option<PathBuf> {
     [root.join("../shared/data"), root.join("../../shared/data")]
         .into_iter()
         .find(|p| p.join("pcap").is_dir())
-}
-
-/// Every frame of every capture under `dir`, in memory.
-fn frames(dir: &Path) -> Vec<(LinkType, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    let mut out = Vec::new();
-    for f in files {
-        let bytes = std::fs::read(&f).unwrap();
-        let _ = sensor::read_capture(&bytes[..], |fr| {
-            if let Some(l) = LinkType::from_pcap_linktype(fr.linktype) {
-                out.push((l, fr.data.to_vec()));
-            }
-        });
-    }
-    out
 }
 
 /// splitmix64.
@@ -161,7 +136,13 @@ fn bench(c: &mut Criterion) {
         eprintln!("skipped: no shared/data folder next to the crate");
         return;
     };
-    let frames = frames(&data.join("pcap"));
+    let frames = match frames::frames(&data.join("pcap")) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("skipped: {e}");
+            return;
+        }
+    };
     let bytes: usize = frames.iter().map(|f| f.1.len()).sum();
     eprintln!("{} frames, {} bytes in memory", frames.len(), bytes);
     let mut dbs = vec![("empty", Database::empty())];

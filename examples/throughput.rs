@@ -6,6 +6,7 @@
 //!     [--threads T] [--passes K] [--seed S] [--no-naive] [--per-line]
 //!     [--no-prefilter] [--prefilter-max N] [--intel-tsv PATH]... [--allow PATH]... [--log PATH]...
 //!     [--write-corpus PATH] [--write-indicators PATH] [--write-fixed PATH]
+//!     [--pcap PATH]... [--replays R]
 //! ```
 //!
 //! Without `--intel-tsv`, N indicators are generated in the mix of the bundled real set
@@ -21,15 +22,24 @@
 //! linerate scans each thread's part of the corpus with `Database::scan_lines` (a block of
 //! lines at once), or with `scan_line` per line under `--per-line`.
 //!
+//! `--pcap` (a capture file or a folder of them) replays packets instead: every frame in
+//! memory, `--replays` times a pass (default 20), one thread, `Database::scan_packet`;
+//! it prints Mpps and the sightings of one replay, and skips the corpus and the baseline.
+//!
 //! Prints GB/s and lines/s (median of K passes), compile time, database memory (RSS delta
 //! around the build, and [`Database::memory_report`] per structure), the peak resident size
 //! during parse+add and during the build (VmHWM, reset before each phase), peak memory of the
 //! whole run (VmHWM), and the same for the baseline.
 
+#[path = "../benches/common/frames.rs"]
+mod frames;
 #[path = "../benches/common/gen.rs"]
 mod gen;
 #[path = "../benches/common/naive.rs"]
 mod naive;
+#[path = "pcap_sensor.rs"]
+#[allow(dead_code)]
+mod sensor;
 
 use linerate::feed::{self, Format, LoadOptions};
 use linerate::{Builder, Database, Indicator, Kind, Scratch, Timestamp};
@@ -56,11 +66,15 @@ struct Args {
     write_corpus: Option<String>,
     write_indicators: Option<String>,
     write_fixed: Option<String>,
+    /// Captures to replay (`--pcap`): packets instead of log lines.
+    pcaps: Vec<String>,
+    /// Replays of the captures per pass (`--replays`).
+    replays: usize,
 }
 
 const USAGE: &str = "usage: throughput [--indicators N] [--mb M] [--hit-rate R] [--threads T] \
 [--passes K] [--seed S] [--no-naive] [--per-line] [--no-prefilter] [--prefilter-max N] [--intel-tsv PATH]... [--allow PATH]... [--log PATH]... \
-[--write-corpus PATH] [--write-indicators PATH] [--write-fixed PATH]";
+[--write-corpus PATH] [--write-indicators PATH] [--write-fixed PATH] [--pcap PATH]... [--replays R]";
 
 fn parse_args() -> Result<Args, String> {
     let mut a = Args {
@@ -79,6 +93,8 @@ fn parse_args() -> Result<Args, String> {
         write_corpus: None,
         write_indicators: None,
         write_fixed: None,
+        pcaps: Vec::new(),
+        replays: 20,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -111,6 +127,8 @@ fn parse_args() -> Result<Args, String> {
             "--write-corpus",
             "--write-indicators",
             "--write-fixed",
+            "--pcap",
+            "--replays",
         ];
         if !VALUED.contains(&flag.as_str()) {
             return Err(format!("unknown flag {flag}"));
@@ -138,6 +156,8 @@ fn parse_args() -> Result<Args, String> {
             "--write-corpus" => a.write_corpus = Some(v),
             "--write-indicators" => a.write_indicators = Some(v),
             "--write-fixed" => a.write_fixed = Some(v),
+            "--pcap" => a.pcaps.push(v),
+            "--replays" => a.replays = (num(&v)? as usize).max(1),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -364,7 +384,9 @@ fn run(a: &Args) -> Result<(), String> {
     // Corpus: generated or read.
     let t = Instant::now();
     let mut planted = None;
-    let corpus: Vec<u8> = if a.logs.is_empty() {
+    let corpus: Vec<u8> = if !a.pcaps.is_empty() {
+        Vec::new()
+    } else if a.logs.is_empty() {
         let plant = &generated[..generated.len().min(1000)];
         let c = gen::Corpus::generate((a.mb * 1048576.0) as usize, a.hit_rate, plant, a.seed);
         println!(
@@ -500,6 +522,10 @@ fn run(a: &Args) -> Result<(), String> {
         hwm_add.max(hwm_build).saturating_sub(rss0) as f64 / rss1.saturating_sub(rss0).max(1) as f64
     );
 
+    if !a.pcaps.is_empty() {
+        return replay_packets(&db, a);
+    }
+
     let naive = if a.naive {
         let rss2 = status_kib("VmRSS:");
         let t = Instant::now();
@@ -586,6 +612,69 @@ fn run(a: &Args) -> Result<(), String> {
     println!(
         "peak memory (VmHWM, whole run): {:.0} MiB",
         mib(hwm.into_iter().max().unwrap_or(0))
+    );
+    Ok(())
+}
+
+/// `--pcap`: every frame of the captures, replayed from memory `a.replays` times a pass on
+/// one thread with `Database::scan_packet`; prints Mpps and payload Gbit/s (median of the
+/// passes, wall and per CPU-second) and the sightings of one replay.
+fn replay_packets(db: &Database, a: &Args) -> Result<(), String> {
+    let mut all = Vec::new();
+    for p in &a.pcaps {
+        all.extend(frames::frames(std::path::Path::new(p))?);
+    }
+    let bytes: usize = all.iter().map(|f| f.1.len()).sum();
+    println!(
+        "packets: {} frames, {:.1} KiB, {:.0} bytes a frame on average, {} replays a pass",
+        all.len(),
+        bytes as f64 / 1024.0,
+        bytes as f64 / all.len().max(1) as f64,
+        a.replays
+    );
+    // What the literal and regex search reads: the transport payloads.
+    let pay: Vec<usize> = all
+        .iter()
+        .map(|(l, f)| linerate::scan::packet::decode(f, *l).payload_bytes().len())
+        .filter(|&n| n > 0)
+        .collect();
+    let under = |m: usize| pay.iter().filter(|&&n| n < m).count();
+    println!(
+        "packets: {} with a payload, {:.0} payload bytes on average ({} under 64 bytes, {} under 256)",
+        pay.len(),
+        pay.iter().sum::<usize>() as f64 / pay.len().max(1) as f64,
+        under(64),
+        under(256)
+    );
+    let mut scratch = Scratch::new();
+    let mut replay = || {
+        let mut n = 0usize;
+        for (link, f) in &all {
+            db.scan_packet(f, *link, &mut scratch, Timestamp(1_700_000_000), |_, _| {
+                n += 1
+            });
+        }
+        n
+    };
+    let sightings = replay();
+    let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+    for _ in 0..a.passes {
+        let (t, c) = (Instant::now(), thread_cpu());
+        for _ in 0..a.replays {
+            std::hint::black_box(replay());
+        }
+        wall.push(t.elapsed());
+        cpu.push(thread_cpu().saturating_sub(c));
+    }
+    let per = |d: Duration| (all.len() * a.replays) as f64 / d.as_secs_f64().max(1e-9) / 1e6;
+    let gbit = |d: Duration| (bytes * a.replays * 8) as f64 / d.as_secs_f64().max(1e-9) / 1e9;
+    let (w, c) = (median(wall), median(cpu));
+    println!(
+        "linerate: packets {:.2} Mpps, {:.2} Gbit/s of frames ({:.3} s/pass wall); per CPU-second {:.2} Mpps; {sightings} sightings a replay",
+        per(w),
+        gbit(w),
+        w.as_secs_f64(),
+        per(c)
     );
     Ok(())
 }
