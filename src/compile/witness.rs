@@ -60,6 +60,10 @@ const MAX_SHARED: usize = 128;
 /// (`sofa.rs`) no longer turn the filter off, nor give every witness short grams.
 pub(crate) const SHORT_MIN: usize = 4;
 const SHORT_BELOW: usize = 8;
+
+/// The shortest literal a [`Witnesses::gate`] takes: 5 bytes give a stride of 2 with
+/// 4-byte grams.
+pub(crate) const GATE_MIN: usize = 5;
 const SHORT_MAX: usize = 64;
 
 /// The kind of a witness, and of what [`Witnesses::may_match`] says a line may hold: token
@@ -124,7 +128,7 @@ pub(crate) struct Witnesses {
     always: u8,
     /// What lets a line through besides the witnesses.
     esc: Escapes,
-    /// Whether the gram loop runs eight positions at a time with AVX2 (stride 3 or 4 and
+    /// Whether the gram loop runs eight positions at a time with AVX2 (stride 2 to 4 and
     /// the CPU has it: checked once, at build).
     avx2: bool,
     /// Whether no witness holds `\n` or `\r` (so that one is never found across lines of
@@ -619,7 +623,35 @@ impl Witnesses {
     /// witnesses always passes. Build cost: a sort of up to 4 grams per witness; memory
     /// 16 to 24 bytes per gram (4 of bitset, 8 of key and reference, 4 to 12 of slot) and
     /// the witnesses' text.
-    pub(crate) fn build(mut witnesses: Vec<(Vec<u8>, u8)>, esc: Escapes) -> Option<Witnesses> {
+    pub(crate) fn build(witnesses: Vec<(Vec<u8>, u8)>, esc: Escapes) -> Option<Witnesses> {
+        Self::assemble(witnesses, esc, true)
+    }
+
+    /// A filter for "does `hay` hold one of `literals`?" alone (up to ASCII case: it may
+    /// say yes for another case, never no for a literal that is there): the regexes'
+    /// gate in place of Teddy passes ([`crate::compile::automata`]). Unlike the line
+    /// prefilter it takes literals down to [`GATE_MIN`] bytes (stride 2 for the
+    /// shortest of 5: grams at every other position) and has no short witnesses apart.
+    /// `None` without AVX2 (the scalar loop at stride 2 is no match for Teddy), for no
+    /// literals, one shorter than [`GATE_MIN`], or a gram shared by more than
+    /// [`MAX_SHARED`].
+    pub(crate) fn gate(literals: &[Vec<u8>]) -> Option<Witnesses> {
+        if !avx2() || literals.iter().any(|l| l.len() < GATE_MIN) {
+            return None;
+        }
+        let ws = literals.iter().map(|l| (l.clone(), RAW)).collect();
+        Self::assemble(ws, Escapes::default(), false).filter(|w| w.avx2 && !w.keys.is_empty())
+    }
+
+    /// Does `hay` hold one of the [`Witnesses::gate`] literals (up to ASCII case)?
+    #[inline]
+    pub(crate) fn gate_passes(&self, hay: &[u8]) -> bool {
+        self.search(hay, TOKENS) & RAW != 0
+    }
+
+    /// [`Witnesses::build`] (`line`: the line prefilter, short witnesses searched apart
+    /// and a stride of 3 at least) or [`Witnesses::gate`].
+    fn assemble(mut witnesses: Vec<(Vec<u8>, u8)>, esc: Escapes, line: bool) -> Option<Witnesses> {
         for (w, _) in &mut witnesses {
             w.make_ascii_lowercase();
         }
@@ -642,7 +674,7 @@ impl Witnesses {
             .iter()
             .cloned()
             .partition(|w| w.0.len() < SHORT_BELOW);
-        let (short, witnesses) = match Short::build(short_ws) {
+        let (short, witnesses) = match Short::build(short_ws).filter(|_| line) {
             Some(short) => (Some(short), long_ws),
             None => (None, witnesses),
         };
@@ -654,7 +686,7 @@ impl Witnesses {
             .map(|w| w.0.len())
             .min()
             .unwrap_or(SHORT_BELOW);
-        if min < MIN_WITNESS {
+        if min < if line { MIN_WITNESS } else { GATE_MIN } {
             return None;
         }
         let mut text = Vec::with_capacity(witnesses.iter().map(|w| w.0.len()).sum());
@@ -680,7 +712,7 @@ impl Witnesses {
             log2,
             bits,
             keyed,
-        } = (3..=(min - 3).min(4))
+        } = (if line { 3 } else { 2 }..=(min - 3).min(4))
             .rev()
             .find_map(|stride| gram_tables(&text, &ends, stride, min))?;
         let keys: Box<[u32]> = keyed.iter().map(|e| e.0).collect();
@@ -715,7 +747,7 @@ impl Witnesses {
             short,
             always: (TOKENS | RAW) & !all,
             esc,
-            avx2: (stride == 3 || stride == 4) && avx2(),
+            avx2: (2..=4).contains(&stride) && avx2(),
             one_line,
         })
     }
@@ -747,21 +779,22 @@ impl Witnesses {
         self.search(line, found)
     }
 
-    /// The gram loop, with the stride a constant (3 or 4: see `build`).
+    /// The gram loop, with the stride a constant (2 to 4: see `build` and `gate`).
     #[inline(never)]
     fn search(&self, line: &[u8], found: u8) -> u8 {
         #[cfg(target_arch = "x86_64")]
         if self.avx2 {
-            // SAFETY: `avx2` is true only when the CPU has AVX2 and the stride is 3 or 4.
+            // SAFETY: `avx2` is true only when the CPU has AVX2 and the stride is 2 to 4.
             return unsafe {
-                if self.stride == 4 {
-                    self.search_avx2::<4>(line, found)
-                } else {
-                    self.search_avx2::<3>(line, found)
+                match self.stride {
+                    4 => self.search_avx2::<4>(line, found),
+                    3 => self.search_avx2::<3>(line, found),
+                    _ => self.search_avx2::<2>(line, found),
                 }
             };
         }
         match self.stride {
+            2 => self.search_by::<2>(line, found),
             3 => self.search_by::<3>(line, found),
             4 => self.search_by::<4>(line, found),
             _ => self.search_rest(line, 0, found),
@@ -776,7 +809,7 @@ impl Witnesses {
     /// same answers; a test checks it.
     ///
     /// # Safety
-    /// The CPU must support AVX2, and the stride must be `S` (3 or 4).
+    /// The CPU must support AVX2, and the stride must be `S` (2 to 4).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn search_avx2<const S: usize>(&self, line: &[u8], mut found: u8) -> u8 {
@@ -790,7 +823,7 @@ impl Witnesses {
         found
     }
 
-    /// The AVX2 gram loop over `hay` for stride `S` (3 or 4): calls `hit(p, m)` for each
+    /// The AVX2 gram loop over `hay` for stride `S` (2 to 4): calls `hit(p, m)` for each
     /// step whose mask `m` is not zero (bit `j`: the gram at `p + S * j` has its bits set),
     /// in order, until `hit` returns true (then true).
     ///
@@ -812,7 +845,11 @@ impl Witnesses {
         );
         let shift = _mm_cvtsi32_si128((32 - (self.log2 - 5)) as i32);
         // The bytes a step reads from `p` (see `step_avx2`).
-        let reach = if S == 4 { 36 } else { 32 };
+        let reach = match S {
+            4 => 36,
+            3 => 32,
+            _ => 28,
+        };
         let mut p = 0;
         while p + reach <= n {
             // SAFETY: AVX2 (this function's contract); `p + reach <= n`: the step reads
@@ -825,8 +862,8 @@ impl Witnesses {
         }
         // The last `reach` bytes (a copy of constant length: no call to `memcpy`), or all
         // of a shorter `hay`, then zeros; the steps start at `p`'s copy. Stride 4 takes one
-        // step (the last positions with a gram inside `hay` are 8 at most), stride 3 up to
-        // two (10).
+        // step (the last positions with a gram inside `hay` are 8 at most), strides 3 and 2
+        // up to two (10 and 13).
         let mut pad = [0u8; 96];
         let from = n.saturating_sub(reach);
         match hay.get(from..from + reach) {
@@ -837,7 +874,8 @@ impl Witnesses {
             // The positions `p + S * j` whose gram lies inside `hay`.
             let valid = (1u32 << ((n - p - self.k) / S + 1).min(8)) - 1;
             // SAFETY: AVX2; `p - from < reach + 8 * S` (at most two steps past `from`), so
-            // the step's bytes are inside `pad`: 24 + 32 + 32 for stride 3, 36 + 36 for 4.
+            // the step's bytes are inside `pad`: 24 + 32 + 32 for stride 3, 36 + 36 for 4,
+            // 16 + 28 + 28 for 2.
             let m = unsafe { self.step_avx2::<S>(pad.as_ptr().add(p - from), masks, shift) };
             if m & valid != 0 && hit(p, m & valid) {
                 return true;
@@ -851,11 +889,11 @@ impl Witnesses {
     /// Stride 4: the grams' halves are the 32-bit lanes of two loads, at `at` and `at + 4`
     /// (36 bytes read). Stride 3: each 128-bit half of two loads (`at` and `at + 12`; `at +
     /// 4` and `at + 16`) is shuffled so that its lanes hold the bytes from `3j` (32 bytes
-    /// read).
+    /// read). Stride 2 likewise, from `at` and `at + 8`; `at + 4` and `at + 12` (28 bytes).
     ///
     /// # Safety
-    /// The CPU must support AVX2, and the 36 (stride 4) or 32 (stride 3) bytes from `at`
-    /// must be readable.
+    /// The CPU must support AVX2, and the 36 (stride 4), 32 (stride 3) or 28 (stride 2)
+    /// bytes from `at` must be readable.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     #[inline]
@@ -874,6 +912,15 @@ impl Witnesses {
                     _mm256_loadu_si256(at.cast()),
                     _mm256_loadu_si256(at.add(4).cast()),
                 )
+            } else if S == 2 {
+                let spread = _mm256_setr_epi8(
+                    0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5,
+                    6, 7, 6, 7, 8, 9,
+                );
+                let two = |x: *const u8| {
+                    _mm256_shuffle_epi8(_mm256_loadu2_m128i(x.add(8).cast(), x.cast()), spread)
+                };
+                (two(at), two(at.add(4)))
             } else {
                 let spread = _mm256_setr_epi8(
                     0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9, 10, 11, 12, 0, 1, 2, 3, 3, 4, 5, 6, 6,
@@ -1058,12 +1105,12 @@ impl Witnesses {
             BlockSearch::V6 => first_v6(hay),
             BlockSearch::V4 => v4_escape_at(hay, v4_covered),
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `avx2` is true only when the CPU has AVX2 and the stride is 3 or 4.
+            // SAFETY: `avx2` is true only when the CPU has AVX2 and the stride is 2 to 4.
             BlockSearch::Grams if self.avx2 && !self.keys.is_empty() => unsafe {
-                if self.stride == 4 {
-                    self.first_avx2::<4>(hay)
-                } else {
-                    self.first_avx2::<3>(hay)
+                match self.stride {
+                    4 => self.first_avx2::<4>(hay),
+                    3 => self.first_avx2::<3>(hay),
+                    _ => self.first_avx2::<2>(hay),
                 }
             },
             BlockSearch::Grams => None,
@@ -1074,7 +1121,7 @@ impl Witnesses {
     /// [`Witnesses::search_avx2`], to the first position where a witness is.
     ///
     /// # Safety
-    /// The CPU must support AVX2, and the stride must be `S` (3 or 4).
+    /// The CPU must support AVX2, and the stride must be `S` (2 to 4).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn first_avx2<const S: usize>(&self, hay: &[u8]) -> Option<usize> {
@@ -1429,6 +1476,61 @@ mod tests {
                     strides.contains(&want),
                     "the AVX2 loop ran with (stride, gram) {strides:?}"
                 );
+            }
+        }
+    }
+
+    /// The regexes' gram gate ([`Witnesses::gate`]) at strides 2, 3 and 4 (shortest
+    /// literal 5, 6, 7 bytes or more) says yes exactly when a literal is in the haystack
+    /// (up to ASCII case), on haystacks of every length from 0 to 100 bytes with a literal
+    /// (or a near miss) at every offset; the scalar loop agrees. Not built for a literal
+    /// under 5 bytes, nor without AVX2.
+    #[test]
+    fn gate_agrees_with_brute_force() {
+        assert!(Witnesses::gate(&[b"abcd".to_vec(), b"abcdefgh".to_vec()]).is_none());
+        let mut r = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut strides = Vec::new();
+        for case in 0..12 {
+            let shortest = 5 + case % 4;
+            let lits: Vec<Vec<u8>> = (0..1 + r.below(40))
+                .map(|i| {
+                    let len = shortest + if i == 0 { 0 } else { r.below(8) };
+                    (0..len)
+                        .map(|_| ALPHABET[r.below(ALPHABET.len())])
+                        .collect()
+                })
+                .collect();
+            let Some(fast) = Witnesses::gate(&lits) else {
+                assert!(!avx2(), "gate not built for {lits:?}");
+                continue;
+            };
+            strides.push(fast.stride);
+            let slow = Witnesses::gate(&lits).expect("built before").scalar();
+            let ws: Vec<(Vec<u8>, u8)> = lits.iter().map(|l| (l.clone(), RAW)).collect();
+            for len in 0..=100usize {
+                let noise = |r: &mut Rng| -> Vec<u8> {
+                    (0..len).map(|_| b"xyz019.-/"[r.below(9)]).collect()
+                };
+                let mut hays = vec![noise(&mut r)];
+                let l = &lits[r.below(lits.len())];
+                for at in (0..=len.saturating_sub(l.len())).filter(|_| l.len() <= len) {
+                    let mut hay = noise(&mut r);
+                    hay[at..at + l.len()].copy_from_slice(l);
+                    if r.below(2) == 0 {
+                        hay[at + r.below(l.len())] = b'Q';
+                    }
+                    hays.push(hay);
+                }
+                for hay in &hays {
+                    let want = naive(&ws, false, false, hay) & RAW != 0;
+                    assert_eq!(fast.gate_passes(hay), want, "{hay:?}");
+                    assert_eq!(slow.gate_passes(hay), want, "{hay:?}");
+                }
+            }
+        }
+        if avx2() {
+            for want in [2, 3, 4] {
+                assert!(strides.contains(&want), "strides {strides:?}");
             }
         }
     }
