@@ -409,8 +409,11 @@ pub(crate) struct Regexes {
     /// depend on the semantics.) On a yes, `enumerate` lists every literal occurrence.
     prefilter: Vec<Gate>,
     /// Or, in place of the Teddy passes, a gram filter over the literals (AVX2: see
-    /// [`Witnesses::gate`]). Measured on the packets of `shared/data/pcap` against the
-    /// combined feed's 21 filtered regexes: ...
+    /// [`Witnesses::gate`]) when every filtered regex has a set of 5 bytes or more
+    /// ([`gate_literals`]). With the combined feed's 21 filtered regexes (callgrind): the
+    /// packets of `shared/data/pcap` 72.2M -> 41.9M instructions in all, the real logs'
+    /// lines 443M -> 350M; the two Fat Teddy passes had cost about 5 instructions per
+    /// byte, the gate (stride 2: `00.pw` is 5 bytes) costs about 2.
     grams: Option<Witnesses>,
     enumerate: Option<AhoCorasick>,
     owner_at: Vec<u32>,
@@ -481,24 +484,64 @@ fn required_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     best_of([extract(hir, true), extract(hir, false), factors(hir, 0)])
 }
 
+/// Most literals in one regex's gate set ([`gate_literals`]).
+const GATE_SET_MAX: usize = 250;
+
 /// The required literal set for the gram gate ([`Witnesses::gate`]), which takes many
-/// literals as cheaply as few but none under [`GATE_MIN`] bytes: as [`required_literals`],
-/// with the extractor's sets also as they are before regex-syntax trims them for a
-/// single Teddy pass. `q(l|r)[0-9]{5,6}\.pw` gets the 100 literals `00.pw` to `99.pw`
-/// instead of `.pw`.
+/// literals as cheaply as few but reads fewer positions the longer the shortest one is
+/// (stride 4 from 7 bytes, 3 from 6, 2 from [`GATE_MIN`]): as [`required_literals`],
+/// plus longer sets of up to [`GATE_SET_MAX`] literals:
+/// - the extractor's prefix and suffix sets before regex-syntax trims them for a single
+///   Teddy pass: `q(l|r)[0-9]{5,6}\.pw` gets the 100 literals
+///   `00.pw` to `99.pw` instead of `.pw`;
+/// - across each cut of a top-level concatenation, the suffixes of the left part followed
+///   by the prefixes of the right part (every match holds one): `(advert|\w{1,3}xspot)[0-9]`
+///   gets `advert0`, ..., `xspot9`, where `xspot` is the best factor alone.
+///
+/// `None` when the best has a literal under [`GATE_MIN`] bytes.
 fn gate_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
-    best_of([
+    let mut sets = vec![
         extract(hir, true),
         extract(hir, false),
-        extract_whole(hir, true),
-        extract_whole(hir, false),
+        extract_whole(hir, true).map(minimal),
+        extract_whole(hir, false).map(minimal),
         factors(hir, 0),
-    ])
-    .filter(|set| set.iter().all(|l| l.len() >= GATE_MIN))
+    ];
+    if let HirKind::Concat(children) = hir.kind() {
+        for cut in 1..children.len().min(16) {
+            let left = extract_whole(&Hir::concat(children[..cut].to_vec()), false);
+            let right = extract_whole(&Hir::concat(children[cut..].to_vec()), true);
+            sets.push(left.zip(right).and_then(|(l, r)| cross(&l, &r)));
+        }
+    }
+    // Past 7 bytes the gate reads no fewer positions: then the fewest literals.
+    let key = |set: &[Vec<u8>]| (selectivity(set).min(7), std::cmp::Reverse(set.len()));
+    let mut best: Option<Vec<Vec<u8>>> = None;
+    for set in sets.into_iter().flatten() {
+        let fits = !set.is_empty() && set.len() <= GATE_SET_MAX;
+        if fits && best.as_ref().is_none_or(|b| key(&set) > key(b)) {
+            best = Some(set);
+        }
+    }
+    best.filter(|set| set.iter().all(|l| l.len() >= GATE_MIN))
 }
 
-/// The extractor's literal set (prefixes or suffixes) without the trimming of
-/// [`extract`]; `None` when it is infinite.
+/// Every literal of `left` followed by every literal of `right` (as a minimal set), if
+/// there are at most [`GATE_SET_MAX`].
+fn cross(left: &[Vec<u8>], right: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    if left.len() * right.len() > GATE_SET_MAX {
+        return None;
+    }
+    let all = left
+        .iter()
+        .flat_map(|l| right.iter().map(move |r| [&l[..], &r[..]].concat()))
+        .collect();
+    Some(minimal(all))
+}
+
+/// The extractor's literal set (prefixes or suffixes, as they are: not minimal) without
+/// the trimming of [`extract`] and up to [`GATE_SET_MAX`] literals; `None` when it is
+/// infinite.
 fn extract_whole(hir: &Hir, prefix: bool) -> Option<Vec<Vec<u8>>> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let mut ex = Extractor::new();
@@ -507,13 +550,14 @@ fn extract_whole(hir: &Hir, prefix: bool) -> Option<Vec<Vec<u8>>> {
     } else {
         ExtractKind::Suffix
     });
+    ex.limit_total(GATE_SET_MAX);
     let lits = ex.extract(hir);
-    Some(minimal(
+    Some(
         lits.literals()?
             .iter()
             .map(|l| l.as_bytes().to_vec())
             .collect(),
-    ))
+    )
 }
 
 /// The best usable set among `sets` (the first of equals).
@@ -956,6 +1000,38 @@ mod tests {
         assert_eq!(lits(r"[0-9]+(abcd|[a-z]+)[0-9]+"), None);
         // An optional part is not required.
         assert_eq!(lits(r"[0-9]+(abcdef)?[0-9]+"), None);
+    }
+
+    /// The gram gate's literal sets: longer than the Teddy passes' where the extractor's
+    /// untrimmed sets or a cut of the concatenation give them, none under 5 bytes.
+    #[test]
+    fn gate_literal_sets() {
+        let lits = |p: &str| {
+            let hir = regex_automata::util::syntax::parse_with(
+                p,
+                &crate::indicator::regex_syntax_config(),
+            )
+            .unwrap();
+            gate_literals(&hir).map(|s| {
+                let mut s: Vec<String> = s
+                    .into_iter()
+                    .map(|l| String::from_utf8(l).unwrap())
+                    .collect();
+                s.sort();
+                s
+            })
+        };
+        let pw = lits(r"q(l|r)[0-9]{5,6}\.pw").unwrap();
+        assert_eq!(pw.len(), 100);
+        assert_eq!((pw[0].as_str(), pw[99].as_str()), ("00.pw", "99.pw"));
+        // The suffixes of the alternation, then a digit: `xspot` alone is 5 bytes.
+        let ad = lits(r"(advert|advertmarin|\w{1,3}xspot)[0-9][a-z]+\.com").unwrap();
+        assert_eq!(ad.len(), 30);
+        assert!(ad.contains(&"advert7".to_string()) && ad.contains(&"xspot0".to_string()));
+        // Past 7 bytes, the fewest literals.
+        assert_eq!(lits(r"vh[0-9]{6}\.eurodir\.ru").unwrap(), [".eurodir.ru"]);
+        // Nothing of 5 bytes: no gate set.
+        assert_eq!(lits(r"x{2}[0-9]+(abcd|[a-z]*efgh)"), None);
     }
 
     /// The prefilter never hides a match: every regex run alone and through [`Regexes`]

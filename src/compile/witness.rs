@@ -835,6 +835,29 @@ impl Witnesses {
     unsafe fn grams_avx2<const S: usize>(
         &self,
         hay: &[u8],
+        hit: impl FnMut(usize, u32) -> bool,
+    ) -> bool {
+        // SAFETY: this function's contract.
+        unsafe {
+            if self.k > 4 {
+                self.gram_loop::<S, true>(hay, hit)
+            } else {
+                self.gram_loop::<S, false>(hay, hit)
+            }
+        }
+    }
+
+    /// [`Witnesses::grams_avx2`] for grams longer than 4 bytes (`WIDE`: their upper
+    /// halves hashed too) or not.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2, the stride must be `S`, and `WIDE` must be `k > 4`.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn gram_loop<const S: usize, const WIDE: bool>(
+        &self,
+        hay: &[u8],
         mut hit: impl FnMut(usize, u32) -> bool,
     ) -> bool {
         use std::arch::x86_64::*;
@@ -854,7 +877,7 @@ impl Witnesses {
         while p + reach <= n {
             // SAFETY: AVX2 (this function's contract); `p + reach <= n`: the step reads
             // `hay[p..p + reach]`.
-            let m = unsafe { self.step_avx2::<S>(hay.as_ptr().add(p), masks, shift) };
+            let m = unsafe { self.step_avx2::<S, WIDE>(hay.as_ptr().add(p), masks, shift) };
             if m != 0 && hit(p, m) {
                 return true;
             }
@@ -876,7 +899,7 @@ impl Witnesses {
             // SAFETY: AVX2; `p - from < reach + 8 * S` (at most two steps past `from`), so
             // the step's bytes are inside `pad`: 24 + 32 + 32 for stride 3, 36 + 36 for 4,
             // 16 + 28 + 28 for 2.
-            let m = unsafe { self.step_avx2::<S>(pad.as_ptr().add(p - from), masks, shift) };
+            let m = unsafe { self.step_avx2::<S, WIDE>(pad.as_ptr().add(p - from), masks, shift) };
             if m & valid != 0 && hit(p, m & valid) {
                 return true;
             }
@@ -897,45 +920,46 @@ impl Witnesses {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     #[inline]
-    unsafe fn step_avx2<const S: usize>(
+    unsafe fn step_avx2<const S: usize, const WIDE: bool>(
         &self,
         at: *const u8,
         (lo, hi): (std::arch::x86_64::__m256i, std::arch::x86_64::__m256i),
         shift: std::arch::x86_64::__m128i,
     ) -> u32 {
         use std::arch::x86_64::*;
-        // SAFETY: the caller guarantees the bytes read are readable; unaligned loads are
-        // allowed.
-        let (a, b) = unsafe {
+        let spread = if S == 2 {
+            _mm256_setr_epi8(
+                0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7,
+                6, 7, 8, 9,
+            )
+        } else {
+            _mm256_setr_epi8(
+                0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9, 10, 11, 12, 0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8,
+                9, 9, 10, 11, 12,
+            )
+        };
+        // The first 4 bytes of the grams at `x + S * j` in lane `j`.
+        // SAFETY: the caller guarantees the bytes read (up to `at + 4 + 8 * S` for the
+        // upper halves) are readable; unaligned loads are allowed.
+        let load = |x: *const u8| unsafe {
             if S == 4 {
-                (
-                    _mm256_loadu_si256(at.cast()),
-                    _mm256_loadu_si256(at.add(4).cast()),
-                )
-            } else if S == 2 {
-                let spread = _mm256_setr_epi8(
-                    0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5,
-                    6, 7, 6, 7, 8, 9,
-                );
-                let two = |x: *const u8| {
-                    _mm256_shuffle_epi8(_mm256_loadu2_m128i(x.add(8).cast(), x.cast()), spread)
-                };
-                (two(at), two(at.add(4)))
+                _mm256_loadu_si256(x.cast())
             } else {
-                let spread = _mm256_setr_epi8(
-                    0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9, 10, 11, 12, 0, 1, 2, 3, 3, 4, 5, 6, 6,
-                    7, 8, 9, 9, 10, 11, 12,
-                );
-                let two = |x: *const u8| {
-                    _mm256_shuffle_epi8(_mm256_loadu2_m128i(x.add(12).cast(), x.cast()), spread)
-                };
-                (two(at), two(at.add(4)))
+                _mm256_shuffle_epi8(_mm256_loadu2_m128i(x.add(4 * S).cast(), x.cast()), spread)
             }
         };
-        let h = _mm256_xor_si256(
-            _mm256_mullo_epi32(_mm256_and_si256(a, lo), _mm256_set1_epi32(H_LO as i32)),
-            _mm256_mullo_epi32(_mm256_and_si256(b, hi), _mm256_set1_epi32(H_HI as i32)),
+        let mut h = _mm256_mullo_epi32(
+            _mm256_and_si256(load(at), lo),
+            _mm256_set1_epi32(H_LO as i32),
         );
+        if WIDE {
+            // SAFETY: as above.
+            let b = load(unsafe { at.add(4) });
+            h = _mm256_xor_si256(
+                h,
+                _mm256_mullo_epi32(_mm256_and_si256(b, hi), _mm256_set1_epi32(H_HI as i32)),
+            );
+        }
         // SAFETY: the word `h >> (32 - (log2 - 5))` is below `2^(log2 - 5)`, the length
         // of `bits`; gathers need no alignment beyond the element's.
         let w = unsafe {
