@@ -847,10 +847,11 @@ impl Regexes {
     }
 
     /// Fills `cache.cand` with the regexes that may match `hay` (sorted, distinct).
-    fn candidates(&self, hay: &[u8], cache: &mut RegexCache) {
+    /// `binary`: see [`Witnesses::gate_passes`].
+    fn candidates(&self, hay: &[u8], cache: &mut RegexCache, binary: bool) {
         cache.cand.clear();
         if let Some(en) = self.enumerate.as_ref().filter(|_| match &self.grams {
-            Some(g) => g.gate_passes(hay),
+            Some(g) => g.gate_passes(hay, binary),
             None => self.prefilter.iter().any(|g| g.is_match(hay)),
         }) {
             {
@@ -883,14 +884,17 @@ impl Regexes {
         }
     }
 
-    /// Calls `f(id, start, end)` for each non-overlapping match of each regex.
+    /// Calls `f(id, start, end)` for each non-overlapping match of each regex. `binary`:
+    /// `hay` is a packet payload, likely to hold bytes that no regex literal has (the gate
+    /// then skips them: see [`Witnesses::gate_passes`]).
     pub(crate) fn find(
         &self,
         hay: &[u8],
         cache: &mut RegexCache,
+        binary: bool,
         mut f: impl FnMut(u32, usize, usize),
     ) {
-        self.candidates(hay, cache);
+        self.candidates(hay, cache, binary);
         for k in 0..cache.cand.len() {
             let i = cache.cand[k] as usize;
             let re = &self.each[i];
@@ -920,7 +924,7 @@ impl Regexes {
 
     /// Whether any regex matches `hay` (for allowlist regex entries).
     pub(crate) fn any(&self, hay: &[u8], cache: &mut RegexCache) -> bool {
-        self.candidates(hay, cache);
+        self.candidates(hay, cache, false);
         (0..cache.cand.len()).any(|k| {
             let i = cache.cand[k] as usize;
             let re = &self.each[i];
@@ -1109,10 +1113,18 @@ mod tests {
                 }
             }
             let mut got = vec![];
-            re.find(hay.as_bytes(), &mut cache, |id, a, b| got.push((id, a, b)));
+            re.find(hay.as_bytes(), &mut cache, false, |id, a, b| {
+                got.push((id, a, b))
+            });
+            let mut as_payload = vec![];
+            re.find(hay.as_bytes(), &mut cache, true, |id, a, b| {
+                as_payload.push((id, a, b))
+            });
+            as_payload.sort_unstable();
             got.sort_unstable();
             want.sort_unstable();
             assert_eq!(got, want, "{hay}");
+            assert_eq!(as_payload, want, "{hay}");
             assert_eq!(
                 re.any(hay.as_bytes(), &mut cache),
                 !want.is_empty(),
@@ -1251,7 +1263,9 @@ mod tests {
             for pad in [0usize, 5, 50] {
                 let line = format!("{}ab{i}123.evil{i}.ru x", "z".repeat(pad));
                 let mut found = vec![];
-                re.find(line.as_bytes(), &mut cache, |id, a, _| found.push((id, a)));
+                re.find(line.as_bytes(), &mut cache, false, |id, a, _| {
+                    found.push((id, a))
+                });
                 assert_eq!(found, [(i, pad)], "{line}");
             }
         }

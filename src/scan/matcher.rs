@@ -143,7 +143,7 @@ impl Index {
         }
         if !hit {
             if let Some(r) = &self.regexes {
-                r.find(text, rc, |id, _, _| hit |= self.live(id, now));
+                r.find(text, rc, false, |id, _, _| hit |= self.live(id, now));
             }
         }
         hit
@@ -218,7 +218,9 @@ impl Database {
             l.find(hay, classes, |id, a, b| push(id, Kind::Literal, a, b));
         }
         if let Some(r) = &hits.regexes {
-            r.find(hay, &mut s.hit_regex, |id, a, b| {
+            // Payloads are often binary: the regexes' gate skips what no literal holds.
+            let binary = where_seen == Where::Payload;
+            r.find(hay, &mut s.hit_regex, binary, |id, a, b| {
                 push(id, Kind::Regex, a, b)
             });
         }
