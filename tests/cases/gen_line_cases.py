@@ -344,6 +344,17 @@ case("regex_byte_mode_classes", [("regex", r"x\w+"), ("regex", r"a.b")], b"x\xc3
      [{"kind": "regex", "start": 5, "end": 8, "indicator": r"x\w+"},
       {"kind": "regex", "start": 9, "end": 12, "indicator": "a.b"}],
      note="regex indicators are byte-mode: \\w is ASCII, '.' matches any byte (invalid UTF-8 too)")
+_bin = bytes((i * 37 + 128) % 256 for i in range(40))  # no run of 4 letters or digits
+_gate_line = _bin + b"ql123456.pw" + _bin[:37] + b"zzxspot7ab.com" + _bin[:29]
+case("regex_gate_between_binary_bytes",
+     [("regex", r"q(l|r)[0-9]{5,6}\.pw"), ("regex", r"(advert|\w{1,3}xspot)[0-9][a-z]+\.com")],
+     _gate_line,
+     [{"kind": "regex", "start": _gate_line.find(b"ql1"), "end": _gate_line.find(b"ql1") + 11,
+       "indicator": r"q(l|r)[0-9]{5,6}\.pw"},
+      {"kind": "regex", "start": _gate_line.find(b"zzx"), "end": _gate_line.find(b"zzx") + 14,
+       "indicator": r"(advert|\w{1,3}xspot)[0-9][a-z]+\.com"}],
+     note="regexes whose literals (00.pw..99.pw; advert0..xspot9) are 5 bytes or more: the "
+          "gram gate, which in packet payloads skips what is not made of the literals' bytes")
 case("regex_and_literal_same_span", [("regex", "evil"), ("literal", "evil")], "evil",
      [("literal", "evil", "evil"), ("regex", "evil", "evil")])
 
