@@ -1632,6 +1632,22 @@ mod tests {
                     }
                     hays.push(hay);
                 }
+                // Long haystacks too, of noise outside the literals' bytes or in them: a
+                // literal at the start, the end, and around 1008 and 2016 bytes.
+                if len == 100 {
+                    for long in [1000, 2017, 4100] {
+                        for at in [0, 1000, 1001, 1003, 2010, 2016, long - l.len()] {
+                            if at + l.len() <= long {
+                                let abc: &[u8] = if long == 2017 { b"ab01.-" } else { b"xyz019./" };
+                                let mut hay = (0..long)
+                                    .map(|_| abc[r.below(abc.len())])
+                                    .collect::<Vec<u8>>();
+                                hay[at..at + l.len()].copy_from_slice(l);
+                                hays.push(hay);
+                            }
+                        }
+                    }
+                }
                 for hay in &hays {
                     let want = naive(&ws, false, false, hay) & RAW != 0;
                     // With the alphabet's skips (payloads) and without (lines).
