@@ -543,6 +543,18 @@ fn cross(left: &[Vec<u8>], right: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
 /// the trimming of [`extract`] and up to [`GATE_SET_MAX`] literals; `None` when it is
 /// infinite.
 fn extract_whole(hir: &Hir, prefix: bool) -> Option<Vec<Vec<u8>>> {
+    let seq = extract_seq(hir, prefix, GATE_SET_MAX);
+    Some(
+        seq.literals()?
+            .iter()
+            .map(|l| l.as_bytes().to_vec())
+            .collect(),
+    )
+}
+
+/// regex-syntax's literal sequence of `hir` (prefixes or suffixes), at most `limit`
+/// literals.
+fn extract_seq(hir: &Hir, prefix: bool, limit: usize) -> regex_syntax::hir::literal::Seq {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let mut ex = Extractor::new();
     ex.kind(if prefix {
@@ -550,14 +562,8 @@ fn extract_whole(hir: &Hir, prefix: bool) -> Option<Vec<Vec<u8>>> {
     } else {
         ExtractKind::Suffix
     });
-    ex.limit_total(GATE_SET_MAX);
-    let lits = ex.extract(hir);
-    Some(
-        lits.literals()?
-            .iter()
-            .map(|l| l.as_bytes().to_vec())
-            .collect(),
-    )
+    ex.limit_total(limit);
+    ex.extract(hir)
 }
 
 /// The best usable set among `sets` (the first of equals).
@@ -584,14 +590,8 @@ fn better(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
 /// The literals every match of `hir` begins (`prefix`) or ends with, from regex-syntax's
 /// extractor; `None` when the set is infinite.
 fn extract(hir: &Hir, prefix: bool) -> Option<Vec<Vec<u8>>> {
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let mut ex = Extractor::new();
-    ex.kind(if prefix {
-        ExtractKind::Prefix
-    } else {
-        ExtractKind::Suffix
-    });
-    let mut seq = ex.extract(hir);
+    // (250: regex-syntax's default limit.)
+    let mut seq = extract_seq(hir, prefix, 250);
     if prefix {
         seq.optimize_for_prefix_by_preference();
     } else {
@@ -975,20 +975,21 @@ mod tests {
         }
     }
 
+    /// The literal set `of` gives regex `p`, as strings.
+    fn set_of(p: &str, of: fn(&Hir) -> Option<Vec<Vec<u8>>>) -> Option<Vec<String>> {
+        let hir =
+            regex_automata::util::syntax::parse_with(p, &crate::indicator::regex_syntax_config())
+                .unwrap();
+        of(&hir).map(|s| {
+            s.into_iter()
+                .map(|l| String::from_utf8(l).unwrap())
+                .collect()
+        })
+    }
+
     #[test]
     fn required_factors_inside_alternations() {
-        let lits = |p: &str| {
-            let hir = regex_automata::util::syntax::parse_with(
-                p,
-                &crate::indicator::regex_syntax_config(),
-            )
-            .unwrap();
-            required_literals(&hir).map(|s| {
-                s.into_iter()
-                    .map(|l| String::from_utf8(l).unwrap())
-                    .collect::<Vec<_>>()
-            })
-        };
+        let lits = |p: &str| set_of(p, required_literals);
         // Prefixes are infinite (`\w{1,3}`), the suffix `.com` is everywhere: the factors
         // `advert` (which covers `advertmarin`) and `xspot` are required instead.
         assert_eq!(
@@ -1011,16 +1012,7 @@ mod tests {
     #[test]
     fn gate_literal_sets() {
         let lits = |p: &str| {
-            let hir = regex_automata::util::syntax::parse_with(
-                p,
-                &crate::indicator::regex_syntax_config(),
-            )
-            .unwrap();
-            gate_literals(&hir).map(|s| {
-                let mut s: Vec<String> = s
-                    .into_iter()
-                    .map(|l| String::from_utf8(l).unwrap())
-                    .collect();
+            set_of(p, gate_literals).map(|mut s| {
                 s.sort();
                 s
             })

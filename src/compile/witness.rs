@@ -1524,6 +1524,23 @@ mod tests {
         );
     }
 
+    /// Lines of `len` bytes of noise: one alone, then `w` at every offset where it fits,
+    /// half of the time with one of its bytes changed (a near miss).
+    fn planted(r: &mut Rng, len: usize, w: &[u8]) -> Vec<Vec<u8>> {
+        let noise =
+            |r: &mut Rng| -> Vec<u8> { (0..len).map(|_| b"xyz019.-/"[r.below(9)]).collect() };
+        let mut lines = vec![noise(r)];
+        for at in (0..=len.saturating_sub(w.len())).filter(|_| w.len() <= len) {
+            let mut line = noise(r);
+            line[at..at + w.len()].copy_from_slice(w);
+            if r.below(2) == 0 {
+                line[at + r.below(w.len())] = b'Q';
+            }
+            lines.push(line);
+        }
+        lines
+    }
+
     /// The AVX2 gram loop (eight positions a step, a padded last step) and the scalar one
     /// say the same as brute force on lines of every length from 0 to 110 bytes with a
     /// witness (or a near miss, one byte changed) at every offset, and on noise.
@@ -1560,20 +1577,8 @@ mod tests {
                 .expect("built the first time")
                 .scalar();
             for len in 0..=110usize {
-                let noise = |r: &mut Rng| -> Vec<u8> {
-                    (0..len).map(|_| b"xyz019.-/"[r.below(9)]).collect()
-                };
-                let mut lines = vec![noise(&mut r)];
                 let w = &ws[r.below(ws.len())].0;
-                for at in (0..=len.saturating_sub(w.len())).filter(|_| w.len() <= len) {
-                    let mut line = noise(&mut r);
-                    line[at..at + w.len()].copy_from_slice(w);
-                    if r.below(2) == 0 {
-                        line[at + r.below(w.len())] = b'Q';
-                    }
-                    lines.push(line);
-                }
-                for line in &lines {
+                for line in &planted(&mut r, len, w) {
                     let want = naive(&ws, false, false, line);
                     assert_eq!(fast.may_match(line, |_| false), want, "{line:?}");
                     assert_eq!(slow.may_match(line, |_| false), want, "{line:?}");
@@ -1619,19 +1624,8 @@ mod tests {
             let slow = Witnesses::gate(&lits).expect("built before").scalar();
             let ws: Vec<(Vec<u8>, u8)> = lits.iter().map(|l| (l.clone(), RAW)).collect();
             for len in 0..=100usize {
-                let noise = |r: &mut Rng| -> Vec<u8> {
-                    (0..len).map(|_| b"xyz019.-/"[r.below(9)]).collect()
-                };
-                let mut hays = vec![noise(&mut r)];
                 let l = &lits[r.below(lits.len())];
-                for at in (0..=len.saturating_sub(l.len())).filter(|_| l.len() <= len) {
-                    let mut hay = noise(&mut r);
-                    hay[at..at + l.len()].copy_from_slice(l);
-                    if r.below(2) == 0 {
-                        hay[at + r.below(l.len())] = b'Q';
-                    }
-                    hays.push(hay);
-                }
+                let mut hays = planted(&mut r, len, l);
                 // Long haystacks too, of noise outside the literals' bytes or in them: a
                 // literal at the start, the end, and around 1008 and 2016 bytes.
                 if len == 100 {
