@@ -44,6 +44,12 @@
 //!
 //! Where it does not pay, it is not built: beyond `Limits::line_prefilter_max` witnesses
 //! (the tables outgrow the caches).
+//!
+//! The same tables and AVX2 loop also serve as the regexes' gate ([`Witnesses::gate`]):
+//! "may this line or payload hold one of the regexes' required literals?", in place of
+//! Teddy passes, whatever the size of the database. There the literals may be as short as
+//! 5 bytes (stride 2), and in packet payloads the loop skips the steps where no tested
+//! position begins four bytes of the literals' alphabet (binary data).
 
 /// When the witnesses under [`SHORT_BELOW`] bytes cannot be searched apart, all must be this
 /// long at least (or the filter is not built): with a stride of at least 3, the filter
