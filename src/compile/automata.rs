@@ -411,8 +411,8 @@ pub(crate) struct Regexes {
     /// Or, in place of the Teddy passes, a gram filter over the literals (AVX2: see
     /// [`Witnesses::gate`]) when every filtered regex has a set of 5 bytes or more
     /// ([`gate_literals`]). With the combined feed's 21 filtered regexes (callgrind): the
-    /// packets of `shared/data/pcap` 72.2M -> 41.9M instructions in all, the real logs'
-    /// lines 443M -> 350M; the two Fat Teddy passes had cost about 5 instructions per
+    /// packets of `shared/data/pcap` 72.2M -> 41.0M instructions in all, the real logs'
+    /// lines 443M -> 352M; the two Fat Teddy passes had cost about 5 instructions per
     /// byte, the gate (stride 2: `00.pw` is 5 bytes) costs about 2.
     grams: Option<Witnesses>,
     enumerate: Option<AhoCorasick>,

@@ -66,11 +66,11 @@ const MAX_SHARED: usize = 128;
 /// (`sofa.rs`) no longer turn the filter off, nor give every witness short grams.
 pub(crate) const SHORT_MIN: usize = 4;
 const SHORT_BELOW: usize = 8;
+const SHORT_MAX: usize = 64;
 
 /// The shortest literal a [`Witnesses::gate`] takes: 5 bytes give a stride of 2 with
 /// 4-byte grams.
 pub(crate) const GATE_MIN: usize = 5;
-const SHORT_MAX: usize = 64;
 
 /// The kind of a witness, and of what [`Witnesses::may_match`] says a line may hold: token
 /// indicators (names, addresses, digests)...
