@@ -433,19 +433,60 @@ pub(crate) struct Regexes {
 /// (no check when the literal set is infinite or the length unbounded).
 struct Anchor {
     /// Anchored at the start: the haystack starts with one of these.
-    prefixes: Option<Vec<Vec<u8>>>,
+    prefixes: Option<Ends>,
     /// Anchored at the end: the haystack ends with one of these.
-    suffixes: Option<Vec<Vec<u8>>>,
+    suffixes: Option<Ends>,
     /// Anchored at both ends: the haystack is at most this long.
     max_len: Option<usize>,
+}
+
+/// The literals a haystack must begin (or end) with, and the bytes they begin (end) with:
+/// most haystacks fail on that byte, before any comparison. Log lines end in a few bytes
+/// (`"`, digits, `-`) that the anchored domain regexes' suffixes (`.top`, `.club`) do
+/// not: with the combined feed's six anchored regexes, the checks cost about 240
+/// instructions a line (1.2 a byte of the real logs) by comparisons alone.
+struct Ends {
+    lits: Vec<Vec<u8>>,
+    /// Bit `b` set: a literal begins (ends) with byte `b`; all set when one is empty.
+    bytes: [u64; 4],
+}
+
+impl Ends {
+    fn new(lits: Vec<Vec<u8>>, at_start: bool) -> Ends {
+        let mut bytes = [0u64; 4];
+        for l in &lits {
+            match if at_start { l.first() } else { l.last() } {
+                Some(&b) => bytes[usize::from(b >> 6)] |= 1 << (b & 63),
+                None => bytes = [u64::MAX; 4],
+            }
+        }
+        Ends { lits, bytes }
+    }
+
+    /// Whether `hay` begins (ends) with one of the literals.
+    #[inline]
+    fn hold(&self, hay: &[u8], at_start: bool) -> bool {
+        let admits = |b: u8| self.bytes[usize::from(b >> 6)] >> (b & 63) & 1 != 0;
+        if at_start {
+            hay.first().is_none_or(|&b| admits(b)) && self.lits.iter().any(|p| hay.starts_with(p))
+        } else {
+            hay.last().is_none_or(|&b| admits(b)) && self.lits.iter().any(|x| hay.ends_with(x))
+        }
+    }
 }
 
 impl Anchor {
     fn new(hir: &Hir, at_start: bool, at_end: bool) -> Anchor {
         let props = hir.properties();
         Anchor {
-            prefixes: at_start.then(|| extract(hir, true)).flatten(),
-            suffixes: at_end.then(|| extract(hir, false)).flatten(),
+            prefixes: at_start
+                .then(|| extract(hir, true))
+                .flatten()
+                .map(|l| Ends::new(l, true)),
+            suffixes: at_end
+                .then(|| extract(hir, false))
+                .flatten()
+                .map(|l| Ends::new(l, false)),
             max_len: if at_start && at_end {
                 props.maximum_len()
             } else {
@@ -457,14 +498,8 @@ impl Anchor {
     #[inline]
     fn may_match(&self, hay: &[u8]) -> bool {
         self.max_len.is_none_or(|m| hay.len() <= m)
-            && self
-                .prefixes
-                .as_ref()
-                .is_none_or(|ps| ps.iter().any(|p| hay.starts_with(p)))
-            && self
-                .suffixes
-                .as_ref()
-                .is_none_or(|ss| ss.iter().any(|x| hay.ends_with(x)))
+            && self.prefixes.as_ref().is_none_or(|ps| ps.hold(hay, true))
+            && self.suffixes.as_ref().is_none_or(|ss| ss.hold(hay, false))
     }
 }
 
