@@ -2,10 +2,12 @@
 //! line reports, with the same line numbers and count: for databases whose prefilter
 //! searches the block in one pass, and for those that fall back to the line loop.
 
+mod oracle;
 #[path = "support/build.rs"]
 mod support;
 
 use linerate::{Database, Indicator, Kind, Scratch, Timestamp};
+use oracle::block_lines;
 use support::{build, ind};
 
 /// (line index, line, start, end, indicator) for each sighting, and the line count.
@@ -15,17 +17,7 @@ fn by_lines(db: &Database, data: &[u8]) -> Seen {
     let mut s = Scratch::new();
     let mut v = Vec::new();
     let mut idx = 0;
-    let mut parts: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
-    let last = parts.len() - 1;
-    if data.last().is_none_or(|&b| b == b'\n') {
-        parts.pop();
-    }
-    for (i, line) in parts.into_iter().enumerate() {
-        // A `\r` before a `\n` is dropped; at the end of a last line without one, kept.
-        let line = match line.strip_suffix(b"\r") {
-            Some(l) if i < last => l,
-            _ => line,
-        };
+    for line in block_lines(data) {
         db.scan_line(line, &mut s, Timestamp(0), |x| {
             v.push((idx, line.to_vec(), x.span.start, x.span.end, x.indicator.0));
         });

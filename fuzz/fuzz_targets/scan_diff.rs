@@ -19,7 +19,7 @@ mod oracle;
 
 use libfuzzer_sys::fuzz_target;
 use linerate::{Database, Indicator, Kind, Meta, Scratch, Value};
-use oracle::{build_db, render, scanner_hits, Oracle};
+use oracle::{block_lines, build_db, render, scanner_hits, Oracle};
 use std::sync::OnceLock;
 
 struct Fixed {
@@ -83,16 +83,7 @@ fuzz_target!(|data: &[u8]| {
     let mut scratch = Scratch::new();
     if extras.is_empty() {
         let mut by_line = Vec::new();
-        let mut parts: Vec<&[u8]> = line.split(|&b| b == b'\n').collect();
-        let last = parts.len() - 1;
-        if line.last().is_none_or(|&b| b == b'\n') {
-            parts.pop();
-        }
-        for (i, l) in parts.into_iter().enumerate() {
-            let l = match l.strip_suffix(b"\r") {
-                Some(x) if i < last => x,
-                _ => l,
-            };
+        for (i, l) in block_lines(line).into_iter().enumerate() {
             fixed.db.scan_line(l, &mut scratch, now, |s| {
                 by_line.push((i as u64, l.to_vec(), s.span.start, s.span.end, s.indicator))
             });

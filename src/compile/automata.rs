@@ -823,7 +823,7 @@ impl Regexes {
             .collect::<Option<Vec<_>>>();
         let grams = gate_sets
             .as_ref()
-            .and_then(|sets| Witnesses::gate(&sets.concat()));
+            .and_then(|sets| Witnesses::gate(sets.concat()));
         let (lits, owner_at, owners) = owned_literals(filtered.iter().map(|f| {
             let set = if grams.is_some() {
                 f.2.as_deref()
@@ -1084,7 +1084,7 @@ mod tests {
         ];
         assert!(!prefilter_agrees_with_plain_search(&pats));
         let gated = prefilter_agrees_with_plain_search(&pats[..pats.len() - 1]);
-        assert_eq!(gated, Witnesses::gate(&[b"abcdef".to_vec()]).is_some());
+        assert_eq!(gated, Witnesses::gate(vec![b"abcdef".to_vec()]).is_some());
     }
 
     /// [`regex_prefilter_agrees_with_plain_search`] for `pats`; whether the gram gate ran.

@@ -673,19 +673,20 @@ impl Witnesses {
     /// gate in place of Teddy passes ([`crate::compile::automata`]). Unlike the line
     /// prefilter it takes literals down to [`GATE_MIN`] bytes (stride 2 for the
     /// shortest of 5: grams at every other position) and has no short witnesses apart.
-    /// `None` without AVX2 (the scalar loop at stride 2 is no match for Teddy), for no
-    /// literals, one shorter than [`GATE_MIN`], or a gram shared by more than
-    /// [`MAX_SHARED`].
-    pub(crate) fn gate(literals: &[Vec<u8>]) -> Option<Witnesses> {
+    /// `None` without AVX2 (the Teddy passes stay: the scalar loop was not measured against
+    /// them at stride 2), for no literals, one shorter than [`GATE_MIN`], or a gram shared
+    /// by more than [`MAX_SHARED`].
+    pub(crate) fn gate(literals: Vec<Vec<u8>>) -> Option<Witnesses> {
         if !avx2() || literals.iter().any(|l| l.len() < GATE_MIN) {
             return None;
         }
-        let ws = literals.iter().map(|l| (l.clone(), RAW)).collect();
+        let ws = literals.into_iter().map(|l| (l, RAW)).collect();
         let mut gate = Self::assemble(ws, Escapes::default(), false)
             .filter(|w| w.avx2 && !w.keys.is_empty())?;
-        if literals.iter().flatten().all(u8::is_ascii) {
+        // (The literals, lowercased, are the witnesses' text now.)
+        if gate.text.is_ascii() {
             let mut table = [0u8; 16];
-            for &b in literals.iter().flatten() {
+            for &b in &gate.text {
                 for c in [b.to_ascii_lowercase(), b.to_ascii_uppercase()] {
                     table[usize::from(c & 15)] |= 1 << (c >> 4);
                 }
@@ -979,7 +980,7 @@ impl Witnesses {
         // of a shorter `hay`, then zeros; the steps start at `p`'s copy. Stride 4 takes one
         // step (the last positions with a gram inside `hay` are 8 at most), strides 3 and 2
         // up to two (10 and 13).
-        let mut pad = [0u8; 104];
+        let mut pad = [0u8; 96];
         let from = n.saturating_sub(reach);
         match hay.get(from..from + reach) {
             Some(last) => pad[..reach].copy_from_slice(last),
@@ -1609,7 +1610,7 @@ mod tests {
     /// under 5 bytes, nor without AVX2.
     #[test]
     fn gate_agrees_with_brute_force() {
-        assert!(Witnesses::gate(&[b"abcd".to_vec(), b"abcdefgh".to_vec()]).is_none());
+        assert!(Witnesses::gate(vec![b"abcd".to_vec(), b"abcdefgh".to_vec()]).is_none());
         let mut r = Rng(0x9E37_79B9_7F4A_7C15);
         let mut strides = Vec::new();
         for case in 0..12 {
@@ -1622,12 +1623,14 @@ mod tests {
                         .collect()
                 })
                 .collect();
-            let Some(fast) = Witnesses::gate(&lits) else {
+            let Some(fast) = Witnesses::gate(lits.clone()) else {
                 assert!(!avx2(), "gate not built for {lits:?}");
                 continue;
             };
             strides.push(fast.stride);
-            let slow = Witnesses::gate(&lits).expect("built before").scalar();
+            let slow = Witnesses::gate(lits.clone())
+                .expect("built before")
+                .scalar();
             let ws: Vec<(Vec<u8>, u8)> = lits.iter().map(|l| (l.clone(), RAW)).collect();
             for len in 0..=100usize {
                 let l = &lits[r.below(lits.len())];

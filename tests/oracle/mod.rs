@@ -888,6 +888,25 @@ pub fn build_db(inds: &[Indicator], allow: &[Indicator]) -> Database {
     b.build().expect("build")
 }
 
+/// The lines of a block as `Database::scan_lines` defines them, written plainly: split at
+/// `\n`; a `\r` before a `\n` dropped; a last line without `\n` kept as it is (a `\r` at
+/// its end too).
+pub fn block_lines(data: &[u8]) -> Vec<&[u8]> {
+    let mut parts: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+    let last = parts.len() - 1;
+    if data.last().is_none_or(|&b| b == b'\n') {
+        parts.pop();
+    }
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| match l.strip_suffix(b"\r") {
+            Some(x) if i < last => x,
+            _ => l,
+        })
+        .collect()
+}
+
 /// What `scan_line` reports, as [`Hit`]s in the order emitted.
 pub fn scanner_hits(db: &Database, scratch: &mut Scratch, line: &[u8], now: Timestamp) -> Vec<Hit> {
     let mut v = Vec::new();
