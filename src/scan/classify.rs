@@ -202,6 +202,22 @@ impl Classes {
         m & (u64::MAX >> (64 - (e - st)))
     }
 
+    /// The masks of `[st, e)` (at most 64 bytes) shifted down to bit 0, as a block of
+    /// their own.
+    #[inline]
+    pub(crate) fn view(&self, st: usize, e: usize) -> Block {
+        Block {
+            run: self.bits(st, e, |b| b.run),
+            dot: self.bits(st, e, |b| b.dot),
+            colon: self.bits(st, e, |b| b.colon),
+            digit: self.bits(st, e, |b| b.digit),
+            high: self.bits(st, e, |b| b.high),
+            hex: self.bits(st, e, |b| b.hex),
+            delim: self.bits(st, e, |b| b.delim),
+            slash: self.bits(st, e, |b| b.slash),
+        }
+    }
+
     /// The first position `>= i` whose bit in `sel` is set, or the line's length.
     #[inline]
     pub(crate) fn next(&self, i: usize, sel: impl Fn(&Block) -> u64) -> usize {

@@ -238,21 +238,54 @@ fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-/// [`domain_in`] for an ASCII segment without empty labels, using the line's class masks
-/// for the last dot.
+/// `[s, e)` without the `-` and `.` at its ends.
 #[inline]
-fn ascii_domain_in(line: &[u8], c: &Classes, mut s: usize, mut e: usize) -> Option<(usize, usize)> {
+fn trim_name(line: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
     while s < e && (line[s] == b'-' || line[s] == b'.') {
         s += 1;
     }
     while e > s && (line[e - 1] == b'-' || line[e - 1] == b'.') {
         e -= 1;
     }
+    (s, e)
+}
+
+/// Whether `last` can be the last label of a name: two ASCII letters or more, or `xn--…`.
+#[inline]
+fn tld_ok(last: &[u8]) -> bool {
+    (last.len() >= 2 && last.iter().all(u8::is_ascii_alphabetic))
+        || (last.len() > 4 && last[..4].eq_ignore_ascii_case(b"xn--"))
+}
+
+/// [`domain_in`] for an ASCII segment without empty labels, using the line's class masks
+/// for the last dot.
+#[inline]
+fn ascii_domain_in(line: &[u8], c: &Classes, s: usize, e: usize) -> Option<(usize, usize)> {
+    let (s, e) = trim_name(line, s, e);
     let last_dot = c.prev(s, e, |b| b.dot)?;
-    let last = &line[last_dot + 1..e];
-    let tld_ok = (last.len() >= 2 && last.iter().all(u8::is_ascii_alphabetic))
-        || (last.len() > 4 && last[..4].eq_ignore_ascii_case(b"xn--"));
-    tld_ok.then_some((s, e))
+    tld_ok(&line[last_dot + 1..e]).then_some((s, e))
+}
+
+/// [`ascii_domain_in`] for a segment inside the 64 bytes from `base`, whose dots are the
+/// set bits of `dots` (bit `i`: byte `base + i`).
+#[inline]
+fn ascii_domain_at(
+    line: &[u8],
+    dots: u64,
+    base: usize,
+    s: usize,
+    e: usize,
+) -> Option<(usize, usize)> {
+    let (s, e) = trim_name(line, s, e);
+    if s >= e {
+        return None;
+    }
+    let m = dots & (u64::MAX << (s - base)) & (u64::MAX >> (64 - (e - base)));
+    if m == 0 {
+        return None;
+    }
+    let last_dot = base + 63 - m.leading_zeros() as usize;
+    tld_ok(&line[last_dot + 1..e]).then_some((s, e))
 }
 
 impl Database {
@@ -641,11 +674,12 @@ impl Database {
         }
     }
 
-    /// Token runs (name bytes, `.`, `:`) holding a dot or a colon: the only ones that can
-    /// be addresses or names. The line's class masks give the anchors (`.`, `:`) 64 bytes
-    /// at a time; each unvisited anchor is widened to its run with `leading_zeros` /
-    /// `trailing_zeros`, and the run's flags (digit, non-ASCII, `..`) are ANDs of its bits,
-    /// so no byte of the line is visited one by one here.
+    /// Token runs (name bytes, `.`, `:`) holding a dot or two colons: the only ones that
+    /// can be addresses or names. The line's class masks give the anchors (`.`, and `:`
+    /// after another `:` of the same run) 64 bytes at a time; each unvisited anchor is
+    /// widened to its run with `leading_zeros` / `trailing_zeros`, and a run inside one
+    /// block is decided from that block's masks (digits, non-ASCII, `..`, the last dot) by
+    /// [`Database::run_in_block`], so no byte of the line is visited one by one here.
     fn runs(
         &self,
         line: &[u8],
@@ -670,7 +704,10 @@ impl Database {
             let next = s.classes.blocks[k + 1].run & 1;
             let cont_in = prev & r != 0;
             let cont_out = r >> 63 & next != 0;
-            let anchors = b.dot | b.colon;
+            // Anchors: dots, and the second colon of a run (`r + colon` carries each colon
+            // through its run, so a colon with an earlier one in the same run keeps its bit):
+            // runs with one colon and no dot (`key: value`, JSON's `":"`) hold nothing.
+            let anchors = b.dot | (r.wrapping_add(b.colon) & b.colon);
             if anchors == 0 && !cont_in && !cont_out {
                 continue;
             }
@@ -704,9 +741,7 @@ impl Database {
                 }
                 let m = (u64::MAX << a) & (u64::MAX >> (63 - z));
                 todo &= !m;
-                let f = b.flags(m);
-                let (st, e) = (k * 64 + a as usize, k * 64 + z as usize + 1);
-                self.run(line, st, e, f, s, now, want_v4, want_v6, want_dom);
+                self.run_in_block(line, &b, k * 64, m, s, now, want_v4, want_v6, want_dom);
             }
             if cont_out && starts != 0 {
                 pending = k * 64 + 63 - starts.leading_zeros() as usize;
@@ -714,9 +749,10 @@ impl Database {
         }
     }
 
-    /// Dispatches one token run `[st, e)` whose classes are `f`.
+    /// Dispatches one token run `[st, e)` whose classes are `f` (a run crossing a block
+    /// boundary: those of 64 bytes or less go to [`Database::run_in_block`] with their masks
+    /// shifted to `st`).
     #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
     fn run(
         &self,
         line: &[u8],
@@ -729,6 +765,12 @@ impl Database {
         want_v6: bool,
         want_dom: bool,
     ) {
+        if e - st <= 64 {
+            let v = s.classes.view(st, e);
+            let m = u64::MAX >> (64 - (e - st));
+            self.run_in_block(line, &v, st, m, s, now, want_v4, want_v6, want_dom);
+            return;
+        }
         if f & C_DOT != 0 && (want_v4 || want_dom) {
             if f & C_COLON == 0 {
                 self.dotted(line, st, e, f, s, now, want_v4, want_dom);
@@ -752,9 +794,115 @@ impl Database {
         }
     }
 
-    /// A run `[st, e)` of name bytes and dots holding at least one dot.
+    /// A token run inside the 64 bytes from `base`: the set bits of `m` (one run of them),
+    /// with the class masks of those bytes in `b` (bit `i`: byte `base + i`). Everything is
+    /// decided from the masks; bytes are read only for the candidates themselves.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
+    fn run_in_block(
+        &self,
+        line: &[u8],
+        b: &Block,
+        base: usize,
+        m: u64,
+        s: &mut Scratch,
+        now: Timestamp,
+        want_v4: bool,
+        want_v6: bool,
+        want_dom: bool,
+    ) {
+        let colons = b.colon & m;
+        if b.dot & m != 0 && (want_v4 || want_dom) {
+            if colons == 0 {
+                self.dotted_in_block(line, b, base, m, s, now, want_v4, want_dom);
+            } else {
+                // The pieces between colons that hold a dot.
+                let mut rest = m & !colons;
+                while rest != 0 {
+                    let lo = rest.trailing_zeros();
+                    let len = (!(rest >> lo)).trailing_zeros();
+                    let piece = (u64::MAX >> (64 - len)) << lo;
+                    rest &= !piece;
+                    if b.dot & piece != 0 {
+                        self.dotted_in_block(line, b, base, piece, s, now, want_v4, want_dom);
+                    }
+                }
+            }
+        }
+        // IPv6 needs two colons: single `:` runs (JSON, `key: value`) stop here. An address
+        // also needs `::` or six colons or more (as `v6_candidate` checks): times such as
+        // `2015:00:05:57` stop here too.
+        if colons & colons.wrapping_sub(1) != 0
+            && (want_v4 || want_v6)
+            && (colons & colons >> 1 != 0 || colons.count_ones() >= 6)
+        {
+            let st = base + m.trailing_zeros() as usize;
+            let e = base + 64 - m.leading_zeros() as usize;
+            self.colon_run(line, st, e, s, now);
+        }
+    }
+
+    /// A run of name bytes and dots holding at least one dot, inside the 64 bytes from
+    /// `base`: the set bits of `m`, with the class masks in `b` (as
+    /// [`Database::run_in_block`]).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn dotted_in_block(
+        &self,
+        line: &[u8],
+        b: &Block,
+        base: usize,
+        m: u64,
+        s: &mut Scratch,
+        now: Timestamp,
+        want_v4: bool,
+        want_dom: bool,
+    ) {
+        let st = base + m.trailing_zeros() as usize;
+        let e = base + 64 - m.leading_zeros() as usize;
+        let dots = b.dot & m;
+        // A dotted quad lies inside the run (digits and dots are run bytes) and holds three
+        // dots: runs with fewer (times, versions, most names) have none.
+        if want_v4 && b.digit & m != 0 && dots.count_ones() >= 3 {
+            self.quads_in(line, st, e, s, now);
+        }
+        if !want_dom {
+            return;
+        }
+        // Digits and dots only (times, addresses, versions): no top-level domain, no name.
+        // Half the dotted runs of the generated corpus; the name search cost about 60
+        // instructions each.
+        if b.run & !(b.digit | b.dot) & m == 0 {
+            return;
+        }
+        if b.high & m == 0 && dots & (dots >> 1) == 0 {
+            // ASCII without empty labels: the whole run is one segment, checked with the
+            // line's other names in `names_batch`.
+            if let Some((a, z)) = ascii_domain_at(line, dots, base, st, e) {
+                let name_dots = (dots >> (a - base)) & (u64::MAX >> (64 - (z - a)));
+                s.names.push((a as u32, z as u32, name_dots));
+            }
+            return;
+        }
+        self.segments(line, st, e, s, now);
+    }
+
+    /// Names in the segments of `[st, e)` between empty labels (`..`) and separator
+    /// characters.
+    fn segments(&self, line: &[u8], st: usize, e: usize, s: &mut Scratch, now: Timestamp) {
+        let mut seg = st;
+        while seg < e {
+            let (end, next) = segment_end(line, seg, e);
+            if let Some((a, b)) = domain_in(line, seg, end) {
+                self.observe_name(&line[a..b], Span::new(a, b), Where::Line, now, s);
+            }
+            seg = next;
+        }
+    }
+
+    /// A run `[st, e)` of name bytes and dots holding at least one dot, for runs of any
+    /// length (64 bytes or less: [`Database::dotted_in_block`] on the shifted masks).
+    #[allow(clippy::too_many_arguments)]
     fn dotted(
         &self,
         line: &[u8],
@@ -766,21 +914,16 @@ impl Database {
         want_v4: bool,
         want_dom: bool,
     ) {
-        // A dotted quad lies inside the run (digits and dots are run bytes) and holds three
-        // dots: runs with fewer (times, versions, most names) have none.
-        if want_v4
-            && f & C_DIGIT != 0
-            && (e - st > 64 || s.classes.bits(st, e, |b| b.dot).count_ones() >= 3)
-        {
+        if e - st <= 64 {
+            let v = s.classes.view(st, e);
+            let m = u64::MAX >> (64 - (e - st));
+            self.dotted_in_block(line, &v, st, m, s, now, want_v4, want_dom);
+            return;
+        }
+        if want_v4 && f & C_DIGIT != 0 {
             self.quads_in(line, st, e, s, now);
         }
         if !want_dom {
-            return;
-        }
-        // Digits and dots only (times, addresses, versions): no top-level domain, no name.
-        // Half the dotted runs of the generated corpus; the name search cost about 60
-        // instructions each.
-        if e - st <= 64 && s.classes.bits(st, e, |b| b.run & !(b.digit | b.dot)) == 0 {
             return;
         }
         if f & (C_HIGH | C_DOTDOT) == 0 {
@@ -796,15 +939,7 @@ impl Database {
             }
             return;
         }
-        // Segments between empty labels (`..`) and separator characters.
-        let mut seg = st;
-        while seg < e {
-            let (end, next) = segment_end(line, seg, e);
-            if let Some((a, b)) = domain_in(line, seg, end) {
-                self.observe_name(&line[a..b], Span::new(a, b), Where::Line, now, s);
-            }
-            seg = next;
-        }
+        self.segments(line, st, e, s, now);
     }
 
     /// Dotted quads inside the run `[st, e)` whose neighbours are not letters, digits, `_`
