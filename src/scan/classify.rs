@@ -160,13 +160,62 @@ const HI: [u8; 16] = {
     t
 };
 
+/// Second low-nibble table (AVX2): the URL delimiters and `/`, by the high nibble they go
+/// with (see [`HI2`]).
+#[cfg(target_arch = "x86_64")]
+const LO2: [u8; 16] = {
+    let mut t = [0u8; 16];
+    let mut lo = 0;
+    while lo < 16 {
+        let mut v = D_CTL;
+        if lo == 0 || lo == 2 || lo == 7 {
+            v |= D_2; // space " '
+        }
+        if lo == 0xC || lo == 0xE {
+            v |= D_3; // < >
+        }
+        if lo == 0 {
+            v |= D_6; // `
+        }
+        if lo == 0xF {
+            v |= D_7 | D_SLASH; // DEL, /
+        }
+        t[lo] = v;
+        lo += 1;
+    }
+    t
+};
+
+/// Second high-nibble table (AVX2): controls (`0x00`–`0x1F`) take every low nibble; the
+/// other delimiters one bit per high nibble.
+#[cfg(target_arch = "x86_64")]
+const HI2: [u8; 16] = {
+    let mut t = [0u8; 16];
+    t[0] = D_CTL;
+    t[1] = D_CTL;
+    t[2] = D_2 | D_SLASH;
+    t[3] = D_3;
+    t[6] = D_6;
+    t[7] = D_7;
+    t
+};
+
+const D_CTL: u8 = 1;
+const D_2: u8 = 2;
+const D_3: u8 = 4;
+const D_6: u8 = 8;
+const D_7: u8 = 16;
+const D_SLASH: u8 = 32;
+
 impl Classes {
     /// Classifies `line`, reusing the block buffer.
     pub(crate) fn classify(&mut self, line: &[u8]) {
         self.len = line.len();
-        self.blocks.clear();
-        self.blocks
-            .resize(line.len().div_ceil(64) + 1, Block::default());
+        // Every block but the last is written by the classifier: only the length changes
+        // here, and the last block is cleared.
+        let n = line.len().div_ceil(64) + 1;
+        self.blocks.resize(n, Block::default());
+        self.blocks[n - 1] = Block::default();
         #[cfg(target_arch = "x86_64")]
         {
             if std::is_x86_feature_detected!("avx2") {
@@ -184,9 +233,9 @@ impl Classes {
     #[cfg(test)]
     pub(crate) fn classify_portable(&mut self, line: &[u8]) {
         self.len = line.len();
-        self.blocks.clear();
-        self.blocks
-            .resize(line.len().div_ceil(64) + 1, Block::default());
+        let n = line.len().div_ceil(64) + 1;
+        self.blocks.resize(n, Block::default());
+        self.blocks[n - 1] = Block::default();
         classify_scalar(line, &mut self.blocks);
     }
 
@@ -333,23 +382,24 @@ fn classify_scalar(line: &[u8], blocks: &mut [Block]) {
 unsafe fn classify_avx2(line: &[u8], blocks: &mut [Block]) {
     use std::arch::x86_64::*;
     // SAFETY: LO and HI are 16 readable bytes; unaligned loads are allowed.
-    let (lo_tbl, hi_tbl) = unsafe {
-        (
+    let tables = unsafe {
+        [
             _mm256_broadcastsi128_si256(_mm_loadu_si128(LO.as_ptr().cast())),
             _mm256_broadcastsi128_si256(_mm_loadu_si128(HI.as_ptr().cast())),
-        )
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(LO2.as_ptr().cast())),
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(HI2.as_ptr().cast())),
+        ]
     };
     let nib = _mm256_set1_epi8(0x0f);
     let zero = _mm256_setzero_si256();
     #[target_feature(enable = "avx2")]
     #[inline]
-    fn half(v: __m256i, lo_tbl: __m256i, hi_tbl: __m256i, nib: __m256i, zero: __m256i) -> [u32; 8] {
+    fn half(v: __m256i, t: &[__m256i; 4], nib: __m256i, zero: __m256i) -> [u32; 8] {
         let lo = _mm256_and_si256(v, nib);
         let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(v), nib);
-        let c = _mm256_and_si256(
-            _mm256_shuffle_epi8(lo_tbl, lo),
-            _mm256_shuffle_epi8(hi_tbl, hi),
-        );
+        let c = _mm256_and_si256(_mm256_shuffle_epi8(t[0], lo), _mm256_shuffle_epi8(t[1], hi));
+        // Bytes >= 0x80 have a high nibble of 8 or more: no bit in the second tables.
+        let c2 = _mm256_and_si256(_mm256_shuffle_epi8(t[2], lo), _mm256_shuffle_epi8(t[3], hi));
         let not = |bits: i8| {
             _mm256_movemask_epi8(_mm256_cmpeq_epi8(
                 _mm256_and_si256(c, _mm256_set1_epi8(bits)),
@@ -357,17 +407,13 @@ unsafe fn classify_avx2(line: &[u8], blocks: &mut [Block]) {
             )) as u32
         };
         let high = _mm256_movemask_epi8(v) as u32;
-        let eq = |b: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b as i8));
-        let space = _mm256_set1_epi8(0x20);
-        let ctl = _mm256_cmpeq_epi8(_mm256_max_epu8(v, space), space);
-        let delim = _mm256_or_si256(
-            _mm256_or_si256(
-                _mm256_or_si256(ctl, eq(b'"')),
-                _mm256_or_si256(eq(b'\''), eq(b'<')),
-            ),
-            _mm256_or_si256(_mm256_or_si256(eq(b'>'), eq(b'`')), eq(0x7f)),
-        );
-        let delim = _mm256_movemask_epi8(delim) as u32;
+        let not2 = |bits: i8| {
+            _mm256_movemask_epi8(_mm256_cmpeq_epi8(
+                _mm256_and_si256(c2, _mm256_set1_epi8(bits)),
+                zero,
+            )) as u32
+        };
+        let delim = !not2((D_CTL | D_2 | D_3 | D_6 | D_7) as i8);
         let run = !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(c, zero)) as u32) | high;
         [
             run,
@@ -377,7 +423,7 @@ unsafe fn classify_avx2(line: &[u8], blocks: &mut [Block]) {
             high,
             !not((DIGIT | HEX_LETTER) as i8),
             delim,
-            _mm256_movemask_epi8(eq(b'/')) as u32,
+            !not2(D_SLASH as i8),
         ]
     }
     let join = |a: [u32; 8], b: [u32; 8]| Block {
@@ -400,14 +446,34 @@ unsafe fn classify_avx2(line: &[u8], blocks: &mut [Block]) {
                 _mm256_loadu_si256(chunk.as_ptr().add(32).cast()),
             )
         };
-        blocks[k] = join(
-            half(a, lo_tbl, hi_tbl, nib, zero),
-            half(b, lo_tbl, hi_tbl, nib, zero),
-        );
+        blocks[k] = join(half(a, &tables, nib, zero), half(b, &tables, nib, zero));
         k += 1;
     }
     let rest = chunks.remainder();
-    if !rest.is_empty() {
+    if !rest.is_empty() && line.len() >= 64 {
+        // The line's last 64 bytes, overlapping the previous block: their masks shifted
+        // down so that bit 0 is the first byte of the tail (the bits above it fall off).
+        let last = &line[line.len() - 64..];
+        // SAFETY: `last` is 64 readable bytes; unaligned loads are allowed.
+        let (a, b) = unsafe {
+            (
+                _mm256_loadu_si256(last.as_ptr().cast()),
+                _mm256_loadu_si256(last.as_ptr().add(32).cast()),
+            )
+        };
+        let blk = join(half(a, &tables, nib, zero), half(b, &tables, nib, zero));
+        let sh = 64 - rest.len() as u32;
+        blocks[k] = Block {
+            run: blk.run >> sh,
+            dot: blk.dot >> sh,
+            colon: blk.colon >> sh,
+            digit: blk.digit >> sh,
+            high: blk.high >> sh,
+            hex: blk.hex >> sh,
+            delim: blk.delim >> sh,
+            slash: blk.slash >> sh,
+        };
+    } else if !rest.is_empty() {
         // Zero bytes belong to no class, so padding the tail with them adds no bit.
         let mut tail = [0u8; 64];
         tail[..rest.len()].copy_from_slice(rest);
@@ -418,10 +484,7 @@ unsafe fn classify_avx2(line: &[u8], blocks: &mut [Block]) {
                 _mm256_loadu_si256(tail.as_ptr().add(32).cast()),
             )
         };
-        let mut blk = join(
-            half(a, lo_tbl, hi_tbl, nib, zero),
-            half(b, lo_tbl, hi_tbl, nib, zero),
-        );
+        let mut blk = join(half(a, &tables, nib, zero), half(b, &tables, nib, zero));
         // The padding's zero bytes are delimiters: keep only the line's own bytes.
         blk.delim &= u64::MAX >> (64 - rest.len());
         blocks[k] = blk;
