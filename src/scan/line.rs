@@ -238,6 +238,48 @@ fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
+/// A URL's authority as written, found in one pass over its bytes.
+struct Authority {
+    /// Where the host begins: after the last `@`, if any.
+    host: usize,
+    /// The last `:` after `host`, if any.
+    colon: Option<usize>,
+    /// The end: the first `/`, `?`, `#` or `\\`, or the URL's end.
+    end: usize,
+    /// A byte >= 0x80 or a `%` after `host`: normalization may rewrite the host.
+    rewritable: bool,
+}
+
+impl Authority {
+    /// The authority starting at `start` (after `://`) of a URL ending at `e`.
+    #[inline]
+    fn at(line: &[u8], start: usize, e: usize) -> Self {
+        let mut a = Authority {
+            host: start,
+            colon: None,
+            end: e,
+            rewritable: false,
+        };
+        for (i, &b) in line[start..e].iter().enumerate() {
+            match b {
+                b'/' | b'?' | b'#' | b'\\' => {
+                    a.end = start + i;
+                    break;
+                }
+                b'@' => {
+                    a.host = start + i + 1;
+                    a.colon = None;
+                    a.rewritable = false;
+                }
+                b':' => a.colon = Some(start + i),
+                b'%' | 0x80.. => a.rewritable = true,
+                _ => {}
+            }
+        }
+        a
+    }
+}
+
 /// `[s, e)` without the `-` and `.` at its ends.
 #[inline]
 fn trim_name(line: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
@@ -558,25 +600,17 @@ impl Database {
         s.probes = probes;
     }
 
-    /// Whether a URL with this authority (as written) may have an indicator: its host,
-    /// ASCII-lowercased, must pass the URL host filter. Hosts that normalization could
-    /// rewrite (non-ASCII, percent-escapes, bracketed IPv6, backslashes) always pass, so the
-    /// gate never hides a match.
-    fn url_host_may_match(&self, line: &[u8], c: &Classes, a0: usize, e0: usize) -> bool {
-        let authority = &line[a0..e0];
-        let (hostport, hp0) = match memchr::memrchr(b'@', authority) {
-            Some(a) => (&authority[a + 1..], a0 + a + 1),
-            None => (authority, a0),
-        };
-        if hostport.first() == Some(&b'[')
-            || hostport
-                .iter()
-                .any(|&b| b >= 0x80 || b == b'%' || b == b'\\')
-        {
+    /// Whether a URL with this authority may have an indicator: its host, ASCII-lowercased,
+    /// must pass the URL host filter. Hosts that normalization could rewrite (non-ASCII,
+    /// percent-escapes, bracketed IPv6) always pass, so the gate never hides a match.
+    fn url_host_may_match(&self, line: &[u8], c: &Classes, a: &Authority) -> bool {
+        let hostport = &line[a.host..a.end];
+        if a.rewritable || hostport.first() == Some(&b'[') {
             return true;
         }
-        let host = match memchr::memrchr(b':', hostport) {
-            Some(c) => &hostport[..c],
+        let hp0 = a.host;
+        let host = match a.colon {
+            Some(c) => &line[a.host..c],
             None => hostport,
         };
         let host = host.strip_suffix(b".").unwrap_or(host);
@@ -652,12 +686,9 @@ impl Database {
                     continue;
                 }
                 pos = e;
-                let auth_end = line[p + 3..e]
-                    .iter()
-                    .position(|&b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
-                    .map_or(e, |x| p + 3 + x);
-                s.auth.push((p + 3, auth_end));
-                if want_url && self.url_host_may_match(line, &s.classes, p + 3, auth_end) {
+                let auth = Authority::at(line, p + 3, e);
+                s.auth.push((p + 3, auth.end));
+                if want_url && self.url_host_may_match(line, &s.classes, &auth) {
                     let mut buf = std::mem::take(&mut s.buf);
                     // The dropped tail may belong to the URL after all (`http://x/a.php?` from a
                     // feed): the URL as written up to the delimiter is observed too.
