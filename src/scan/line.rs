@@ -310,7 +310,7 @@ fn ascii_domain_in(line: &[u8], c: &Classes, s: usize, e: usize) -> Option<(usiz
 
 /// [`ascii_domain_in`] for a segment inside the 64 bytes from `base`, whose dots are the
 /// set bits of `dots` (bit `i`: byte `base + i`).
-#[inline]
+#[inline(always)]
 fn ascii_domain_at(
     line: &[u8],
     dots: u64,
@@ -318,7 +318,12 @@ fn ascii_domain_at(
     s: usize,
     e: usize,
 ) -> Option<(usize, usize)> {
-    let (s, e) = trim_name(line, s, e);
+    // Usually a letter or digit at both ends: nothing to trim.
+    let (s, e) = if line[s].is_ascii_alphanumeric() && line[e - 1].is_ascii_alphanumeric() {
+        (s, e)
+    } else {
+        trim_name(line, s, e)
+    };
     if s >= e {
         return None;
     }
