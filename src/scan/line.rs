@@ -527,10 +527,10 @@ impl Database {
         if want_url || want_email {
             self.urls(line, s, now, want_url);
         }
+        s.names.clear();
+        s.probes.clear();
         if want_v4 || want_v6 || want_dom {
-            s.names.clear();
             self.runs(line, s, now, want_v4, want_v6, want_dom);
-            self.names_batch(line, s, now);
         }
         if want_email {
             self.emails(line, s, now);
@@ -538,6 +538,9 @@ impl Database {
         if want_hash {
             self.hashes(line, s, now);
         }
+        // Last, so that the filter words prefetched as the names were found have had the
+        // emails and digests' time to arrive.
+        self.names_batch(line, s, now);
         true
     }
 
@@ -578,21 +581,29 @@ impl Database {
         s.buf = buf;
     }
 
-    /// The ASCII names collected by `runs`: every filter probe of every name is computed
-    /// and prefetched first, then tested, so that the cache misses of a line overlap
-    /// instead of following one another; names that pass are observed.
+    /// Queues the ASCII name `line[a..b]` (at most 64 bytes; its dots the set bits of
+    /// `dots`) for [`Database::names_batch`], computing its filter probes and prefetching
+    /// their words now.
+    #[inline]
+    fn push_name(&self, line: &[u8], a: usize, b: usize, dots: u64, s: &mut Scratch) {
+        let i = s.names.len() as u32;
+        s.names.push((a as u32, b as u32, dots));
+        let probes = &mut s.probes;
+        self.inner
+            .hits
+            .domain_filter
+            .suffix_probes(&line[a..b], dots, |w, m| probes.push((i, w as u32, m)));
+    }
+
+    /// The ASCII names queued by `push_name` as `runs` found them: their filter words were
+    /// prefetched then, and are tested now, so that the cache misses of a line overlap
+    /// each other and the rest of the scan; names that pass are observed.
     fn names_batch(&self, line: &[u8], s: &mut Scratch, now: Timestamp) {
         if s.names.is_empty() {
             return;
         }
         let filter = &self.inner.hits.domain_filter;
-        let mut probes = std::mem::take(&mut s.probes);
-        probes.clear();
-        for (i, &(a, b, dots)) in s.names.iter().enumerate() {
-            filter.suffix_probes(&line[a as usize..b as usize], dots, |w, m| {
-                probes.push((i as u32, w as u32, m));
-            });
-        }
+        let probes = std::mem::take(&mut s.probes);
         let mut done = u32::MAX;
         for &(i, w, m) in &probes {
             if i != done && filter.test(w as usize, m) {
@@ -920,7 +931,7 @@ impl Database {
             // line's other names in `names_batch`.
             if let Some((a, z)) = ascii_domain_at(line, dots, base, st, e) {
                 let name_dots = (dots >> (a - base)) & (u64::MAX >> (64 - (z - a)));
-                s.names.push((a as u32, z as u32, name_dots));
+                self.push_name(line, a, z, name_dots, s);
             }
             return;
         }
@@ -1034,7 +1045,7 @@ impl Database {
                 if b - a <= 64 {
                     // Checked with the line's other names in `names_batch`.
                     let dots = s.classes.bits(a, b, |b| b.dot);
-                    s.names.push((a as u32, b as u32, dots));
+                    self.push_name(line, a, b, dots, s);
                     return;
                 }
                 self.observe_name(&line[a..b], Span::new(a, b), Where::Line, now, s);
