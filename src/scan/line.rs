@@ -813,8 +813,7 @@ impl Database {
         want_dom: bool,
     ) {
         if e - st <= 64 {
-            let v = s.classes.view(st, e);
-            let m = u64::MAX >> (64 - (e - st));
+            let (v, m) = s.classes.view(st, e);
             self.run_in_block(line, &v, st, m, s, now, want_v4, want_v6, want_dom);
             return;
         }
@@ -957,9 +956,11 @@ impl Database {
         let d = b.digit & m;
         let mut starts = d & !(d << 1);
         let mut ends = d & !(d >> 1);
-        // Only digits and dots, four digit groups of at most three, digits at both ends:
-        // then the three dots are single ones between the groups.
+        // Only digits and dots, four digit groups of at most three, three dots, digits at
+        // both ends: then the dots are single ones between the groups (`99..1.1.1` has four
+        // groups too, and goes to `quads_in`).
         if m & !(d | b.dot) != 0
+            || (b.dot & m).count_ones() != 3
             || starts.count_ones() != 4
             || d & d >> 1 & d >> 2 & d >> 3 != 0
             || m & !(m << 1) & !d != 0
@@ -1028,8 +1029,7 @@ impl Database {
         want_dom: bool,
     ) {
         if e - st <= 64 {
-            let v = s.classes.view(st, e);
-            let m = u64::MAX >> (64 - (e - st));
+            let (v, m) = s.classes.view(st, e);
             self.dotted_in_block(line, &v, st, m, s, now, want_v4, want_dom);
             return;
         }

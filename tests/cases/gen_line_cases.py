@@ -99,6 +99,9 @@ case("ipv4_dates_and_versions", CATCH_V4, "2018.12.15.14.05.43 18.12.15.14111111
 case("ipv4_leading_zero_octets", [("ip", "10.1.1.1"), ("ip", "8.1.1.1")], "010.1.1.1 10.01.1.1 00.1.1.1", [],
      note="leading zeros are ambiguous (octal): not addresses")
 case("ipv4_out_of_range", [("ip", "99.1.1.1"), ("ip", "1.1.1.1")], "999.1.1.1 1.1.1.256", [])
+case("ipv4_empty_octet", [("ip", "0.0.0.0/1"), ("ip", "128.0.0.0/1")],
+     "99..1.1.1 1.1..1.1 x:1.1.1..1 1..1.1.1:80 9.9.9.9", [("ip", "9.9.9.9", "0.0.0.0/1")],
+     note="four groups of digits around an empty label are not an address")
 case("ipv4_unicode_neighbours", [("ip", "1.2.3.4")], "é1.2.3.4 1.2.3.4é →1.2.3.4←",
      [("ip", "1.2.3.4", "1.2.3.4", 2)],
      note="letters are Unicode letters; an arrow is not a letter")
