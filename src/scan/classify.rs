@@ -5,9 +5,10 @@
 //! "does this run hold a digit / a non-ASCII byte / `..`" is an AND over one or two words.
 //! Bytes inside long words (most of a log line) are never looked at one by one.
 //!
-//! The classifier has an AVX2 path (two nibble lookups with `vpshufb`, as in simdjson and
-//! Hyperscan's Teddy) chosen at run time, and a scalar table path used elsewhere; the test
-//! below and a proptest in `tests/` check that both give the same masks on any bytes.
+//! The classifier has an AVX2 path (nibble lookups with `vpshufb`, as in simdjson and
+//! Hyperscan's Teddy: one pair of tables for the token classes, one for the URL delimiters
+//! and `/`) chosen at run time, and a scalar table path used elsewhere; the tests below
+//! check that both give the same masks on any bytes, at every offset.
 
 /// Class bits of 64 consecutive bytes of a line: bit `i` is byte `64 * k + i`.
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
@@ -200,11 +201,18 @@ const HI2: [u8; 16] = {
     t
 };
 
+// The bits of the second tables.
+#[cfg(target_arch = "x86_64")]
 const D_CTL: u8 = 1;
+#[cfg(target_arch = "x86_64")]
 const D_2: u8 = 2;
+#[cfg(target_arch = "x86_64")]
 const D_3: u8 = 4;
+#[cfg(target_arch = "x86_64")]
 const D_6: u8 = 8;
+#[cfg(target_arch = "x86_64")]
 const D_7: u8 = 16;
+#[cfg(target_arch = "x86_64")]
 const D_SLASH: u8 = 32;
 
 impl Classes {
@@ -252,10 +260,10 @@ impl Classes {
     }
 
     /// The masks of `[st, e)` (at most 64 bytes) shifted down to bit 0, as a block of
-    /// their own.
+    /// their own, and the mask of the span's bits in it.
     #[inline]
-    pub(crate) fn view(&self, st: usize, e: usize) -> Block {
-        Block {
+    pub(crate) fn view(&self, st: usize, e: usize) -> (Block, u64) {
+        let b = Block {
             run: self.bits(st, e, |b| b.run),
             dot: self.bits(st, e, |b| b.dot),
             colon: self.bits(st, e, |b| b.colon),
@@ -264,7 +272,8 @@ impl Classes {
             hex: self.bits(st, e, |b| b.hex),
             delim: self.bits(st, e, |b| b.delim),
             slash: self.bits(st, e, |b| b.slash),
-        }
+        };
+        (b, u64::MAX >> (64 - (e - st)))
     }
 
     /// The first position `>= i` whose bit in `sel` is set, or the line's length.
@@ -381,7 +390,7 @@ fn classify_scalar(line: &[u8], blocks: &mut [Block]) {
 #[target_feature(enable = "avx2")]
 unsafe fn classify_avx2(line: &[u8], blocks: &mut [Block]) {
     use std::arch::x86_64::*;
-    // SAFETY: LO and HI are 16 readable bytes; unaligned loads are allowed.
+    // SAFETY: LO, HI, LO2 and HI2 are 16 readable bytes each; unaligned loads are allowed.
     let tables = unsafe {
         [
             _mm256_broadcastsi128_si256(_mm_loadu_si128(LO.as_ptr().cast())),
