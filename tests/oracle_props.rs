@@ -528,6 +528,43 @@ fn ip_tokenizer_agrees_on_random_bytes() {
         .unwrap();
 }
 
+/// Bytes that end or continue a run of digit groups and dots in `dotted_digit_runs_agree`.
+const OTHER_SEPARATORS: &[&[u8]] = &[b":", b" ", b"-", b"a", b"_", b"/", b"\xc3\xa9"];
+
+/// Runs of digit groups and dots, the shape the scanner decides from its masks alone
+/// (`whole_quad`): groups of 0–4 digits joined by single or double dots, colons and
+/// other run or separator bytes, at every length up to 24 groups, with catch-all networks.
+/// Each line ends with an address, or the line prefilter would skip most of them. Catches
+/// a quad taken from four groups that are not joined by single dots.
+#[test]
+fn dotted_digit_runs_agree() {
+    let mut runner = runner(cases() * 4);
+    let all: Vec<Spec> = ["0.0.0.0/1", "128.0.0.0/1", "1.2.3.4:80"]
+        .iter()
+        .map(|s| ((Kind::Ip, s.to_string(), false), (None, None)))
+        .collect();
+    let group = prop::collection::vec(pick(&[b'0', b'1', b'2', b'4', b'5', b'9'][..]), 0..5);
+    let sep = prop_oneof![
+        5 => Just(&b"."[..]),
+        2 => Just(&b".."[..]),
+        3 => pick(OTHER_SEPARATORS),
+    ];
+    let run = prop::collection::vec((group, sep), 1..16).prop_map(|parts| {
+        let mut v = Vec::new();
+        for (g, s) in parts {
+            v.extend_from_slice(&g);
+            v.extend_from_slice(s);
+        }
+        // An address the line prefilter sees, so that the tokenizer runs on every line.
+        v.extend_from_slice(b" 9.9.9.9");
+        v
+    });
+    let strat = prop::collection::vec(run, 1..6);
+    runner
+        .run(&strat, |lines| check(&all, &[], &lines, 0))
+        .unwrap();
+}
+
 /// Name-like tokens on random bytes: domains, URLs, emails and hashes with indicators for the
 /// names the alphabet can spell.
 #[test]
