@@ -454,6 +454,55 @@ mod tests {
         assert_eq!(v6, [7]);
     }
 
+    /// `may_cover_v4` (the gates `observe` and the line prefilter trust to skip a lookup) is
+    /// true wherever `lookup_v4` finds an indicator, with or without a port: networks of
+    /// every length from /0 to /32, some port-specific, probed at their own addresses, at
+    /// their neighbours and at random ones.
+    #[test]
+    fn gates_never_hide_a_covering_network() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Lengths by gate (the /16 lists, /17–/23, /24–/31, hosts), then all mixed; none
+        // shorter than /8, which would cover every probe.
+        for (lo, hi) in [(8u8, 16u8), (17, 23), (24, 31), (32, 32), (8, 32)] {
+            let mut nets = Vec::new();
+            for id in 0..3000u32 {
+                let r = next();
+                let len = lo + (r % u64::from(hi - lo + 1)) as u8;
+                let port = if r >> 50 & 3 == 0 {
+                    (r >> 20) as u16 | 1
+                } else {
+                    0
+                };
+                nets.push((Net::V4(mask4((r >> 8) as u32, len), len), port, id));
+            }
+            let mut probes: Vec<u32> = (0..20_000).map(|_| next() as u32).collect();
+            for (n, _, _) in &nets {
+                if let Net::V4(a, _) = *n {
+                    probes.extend([a, a.wrapping_add(1), a.wrapping_sub(1), a | 0xff]);
+                }
+            }
+            let s = IpSet::build(nets);
+            let mut found = 0;
+            for a in probes {
+                for port in [None, Some(443), Some(1)] {
+                    let mut any = false;
+                    s.lookup_v4(a, port, |_, _| any = true);
+                    if any {
+                        found += 1;
+                        assert!(s.may_cover_v4(a), "{a:#x} port {port:?}, /{lo}–/{hi}");
+                    }
+                }
+            }
+            assert!(found > 3000, "the probes found {found} covered addresses");
+        }
+    }
+
     /// Heap bytes of the IPv4 tables for the `benches/ip.rs` set at 1M, by part.
     /// Run: `cargo test --release --lib ipset::tests::memory_at_1m -- --ignored --nocapture`.
     #[test]

@@ -986,6 +986,11 @@ impl Database {
             }
             addr = addr << 8 | v;
         }
+        // `observe` checks the IPv4 gates too; here they also save the port's parse and the
+        // call for the addresses of the line that are no indicator's (most of them).
+        if !self.inner.hits.ip.may_cover_v4(addr) {
+            return true;
+        }
         let st = base + m.trailing_zeros() as usize;
         let end = base + 64 - m.leading_zeros() as usize;
         let port = port_at(line, end);

@@ -166,8 +166,15 @@ impl Database {
         s: &mut Scratch,
     ) {
         let inner = &*self.inner;
-        let mark = s.pending.len();
         let hits = &inner.hits;
+        // Most addresses of a line or packet are no indicator's: the IPv4 gates alone say
+        // so, before the lookup's machinery.
+        if let Obs::V4(a, _) = obs {
+            if !hits.ip.may_cover_v4(a) {
+                return;
+            }
+        }
+        let mark = s.pending.len();
         let pending = &mut s.pending;
         lookup(hits, obs, |id, kind, port_specific| {
             if hits.live(id, now) {
