@@ -456,8 +456,8 @@ mod tests {
 
     /// `may_cover_v4` (the gates `observe` and the line prefilter trust to skip a lookup) is
     /// true wherever `lookup_v4` finds an indicator, with or without a port: networks of
-    /// every length from /0 to /32, some port-specific, probed at their own addresses, at
-    /// their neighbours and at random ones.
+    /// every length from /8 to /32, by gate and mixed, some port-specific, probed at their
+    /// own addresses, at their neighbours and at random ones.
     #[test]
     fn gates_never_hide_a_covering_network() {
         let mut x = 0x9e37_79b9_7f4a_7c15u64;

@@ -832,10 +832,8 @@ impl Database {
                 }
             }
         }
-        // IPv6 needs two colons: single `:` runs (JSON, `key: value`) stop here. An address
-        // also needs `::` or six colons or more (as `v6_candidate` checks): times such as
-        // `2015:00:05:57` stop here too.
-        if f & C_COLON2 != 0 && (want_v4 || want_v6) && may_hold_v6(&s.classes, st, e) {
+        // IPv6 needs two colons; in a run this long, `colon_run` looks for them per sub-run.
+        if f & C_COLON2 != 0 && (want_v4 || want_v6) {
             self.colon_run(line, st, e, s, now);
         }
     }
@@ -1335,17 +1333,6 @@ impl Database {
             }
         }
     }
-}
-
-/// Whether the run `[st, e)` may hold an IPv6 address: `::` or six colons or more (always
-/// true for runs longer than 64 bytes, left to the sub-run search).
-#[inline]
-fn may_hold_v6(c: &Classes, st: usize, e: usize) -> bool {
-    if e - st > 64 {
-        return true;
-    }
-    let m = c.bits(st, e, |b| b.colon);
-    m & m >> 1 != 0 || m.count_ones() >= 6
 }
 
 /// Whether `[st, e)` holds two colons or more (what every IPv6 candidate needs).
