@@ -96,7 +96,7 @@ impl SlashLiterals {
 
     /// Calls `f(id, start, end)` for every occurrence of every literal in `hay`. With
     /// `classes` (the line's classification), the `/` come from its slash masks; otherwise
-    /// from `memchr`.
+    /// from `each_position`.
     ///
     /// Cost: one filter test per `/`, and a walk as deep as the longest listed path that the
     /// text at that `/` begins. Walks are budgeted at 8 steps per byte of `hay` (plus 1024):
@@ -119,13 +119,9 @@ impl SlashLiterals {
                     }
                 }
             }
-            None => {
-                for p in memchr::memchr_iter(b'/', hay) {
-                    if !self.step(hay, p, &mut budget, f) {
-                        return;
-                    }
-                }
-            }
+            None => crate::scan::classify::each_position(hay, b'/', |p| {
+                self.step(hay, p, &mut budget, f)
+            }),
         }
     }
 

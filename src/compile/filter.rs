@@ -54,6 +54,32 @@ fn load(name: &[u8], a: usize, e: usize) -> u64 {
     }
 }
 
+/// The dots of `name` (at most 64 bytes) as bits: bit i is set when `name[i] == b'.'`.
+#[inline]
+fn dot_mask(name: &[u8]) -> u64 {
+    debug_assert!(name.len() <= 64);
+    const L: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // Bit i of the result: byte i of `w` is a dot. Per byte, `t` is zero exactly for a dot;
+    // `(t & L) + L` sets the high bit of each byte whose low seven bits are not all zero
+    // (no carry crosses bytes); the multiply gathers the eight high bits into the top byte.
+    let dots8 = |w: u64| {
+        let t = w ^ 0x2e2e_2e2e_2e2e_2e2e;
+        let z = !((t & L).wrapping_add(L) | t | L);
+        (z >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
+    };
+    let n = name.len();
+    let mut m = 0;
+    let mut i = 0;
+    while let Some(c) = name.get(i..i + 8) {
+        m |= dots8(u64::from_le_bytes(c.try_into().unwrap_or_default())) << i;
+        i += 8;
+    }
+    if i < n {
+        m |= dots8(load(name, i, n)) << i;
+    }
+    m
+}
+
 /// The set bits of `dots` (a name's dots, bit i = byte i), highest first.
 #[inline]
 fn dots_from_right(mut dots: u64) -> impl Iterator<Item = usize> {
@@ -133,10 +159,17 @@ impl DomainFilter {
         (false, self.label(h, name, 0, e))
     }
 
-    /// [`DomainFilter::walk`] with the dots searched for in `name`.
+    /// [`DomainFilter::walk`] with the dots searched for in `name`: for names up to 64 bytes
+    /// (nearly all), from [`dot_mask`], eight bytes a step; beyond, with `memrchr`, whose
+    /// setup per call costs more than a short name's bytes (callgrind, packets of
+    /// `shared/data/pcap`: 62 instructions a name in `memrchr` alone).
     #[inline]
     fn suffix_hashes(&self, name: &[u8], probe: impl FnMut(u64) -> bool) -> (bool, u64) {
-        self.walk(name, memchr::memrchr_iter(b'.', name), probe)
+        if name.len() <= 64 {
+            self.walk(name, dots_from_right(dot_mask(name)), probe)
+        } else {
+            self.walk(name, memchr::memrchr_iter(b'.', name), probe)
+        }
     }
 
     /// The word and the three-bit mask of the hash `h` (three bits in one word: about 0.5% false
@@ -272,6 +305,30 @@ mod tests {
             .count();
         assert!(misses < 100, "{misses} false positives of 10000");
         assert!(!DomainFilter::default().may_match_suffix(b"evil.com"));
+    }
+
+    #[test]
+    fn dot_mask_marks_exactly_the_dots() {
+        // Every length up to 64, dots at every offset, next to every other byte value
+        // (`-`, `/` and 0xae differ from `.` by one bit).
+        for n in 0..=64usize {
+            for b in 0..=255u8 {
+                let name: Vec<u8> = (0..n)
+                    .map(|i| {
+                        if (i * 5 + usize::from(b)) % 3 == 0 {
+                            b'.'
+                        } else {
+                            b
+                        }
+                    })
+                    .collect();
+                let want = name
+                    .iter()
+                    .enumerate()
+                    .fold(0u64, |m, (i, &c)| m | u64::from(c == b'.') << i);
+                assert_eq!(dot_mask(&name), want, "length {n}, other byte {b:#x}");
+            }
+        }
     }
 
     #[test]

@@ -348,6 +348,109 @@ impl Classes {
     }
 }
 
+/// Calls `f(i)` for each `i` where `hay[i] == needle`, in order, until `f` returns false.
+///
+/// For bytes that are frequent in `hay` (the `/` of packet payloads: one in 128 bytes), this
+/// is cheaper than `memchr_iter`, whose every call sets up its vector loop again: 64 bytes
+/// a step with AVX2, 16 with SSE2 (always there on x86_64), and the last bytes from an
+/// overlapping load; elsewhere, and for `hay` shorter than 16 bytes, a byte loop.
+/// Measured (callgrind, the packets of `shared/data/pcap` against the combined feed's 93k
+/// URL paths): 3.84M instructions in `memchr` for the `/`, 2.0M here.
+#[inline]
+pub(crate) fn each_position(hay: &[u8], needle: u8, mut f: impl FnMut(usize) -> bool) {
+    #[cfg(target_arch = "x86_64")]
+    if hay.len() >= 16 {
+        use std::arch::x86_64::*;
+        let n = hay.len();
+        // SAFETY: SSE2 is part of x86_64's baseline.
+        let v = unsafe { _mm_set1_epi8(needle as i8) };
+        // SAFETY: SSE2 is part of x86_64's baseline; the 16 bytes loaded from `p` are
+        // inside `hay`, as every caller below has `p + 16 <= n`.
+        let mask = |p: usize| unsafe {
+            _mm_movemask_epi8(_mm_cmpeq_epi8(
+                _mm_loadu_si128(hay.as_ptr().add(p).cast()),
+                v,
+            )) as u32
+        };
+        let mut p = 0;
+        if n >= 64 && std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            match unsafe { positions_avx2(hay, needle, &mut f) } {
+                Some(at) => p = at,
+                None => return,
+            }
+        }
+        let mut bits = |base: usize, mut m: u32| {
+            while m != 0 {
+                let i = base + m.trailing_zeros() as usize;
+                m &= m - 1;
+                if !f(i) {
+                    return false;
+                }
+            }
+            true
+        };
+        while p + 32 <= n {
+            if !bits(p, mask(p) | mask(p + 16) << 16) {
+                return;
+            }
+            p += 32;
+        }
+        if p + 16 <= n {
+            if !bits(p, mask(p)) {
+                return;
+            }
+            p += 16;
+        }
+        if p < n {
+            // The last `n - p` (< 16) bytes: the top bits of the mask of the last 16.
+            bits(p, mask(n - 16) >> (16 - (n - p)));
+        }
+        return;
+    }
+    for (i, &b) in hay.iter().enumerate() {
+        if b == needle && !f(i) {
+            return;
+        }
+    }
+}
+
+/// [`each_position`]'s 64-byte steps with AVX2, while 64 bytes are left: `None` when `f`
+/// stopped the search, else where the steps ended.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn positions_avx2(
+    hay: &[u8],
+    needle: u8,
+    f: &mut impl FnMut(usize) -> bool,
+) -> Option<usize> {
+    use std::arch::x86_64::*;
+    let v = _mm256_set1_epi8(needle as i8);
+    // SAFETY: the 32 bytes loaded from `p` are inside `hay` (`p + 64 <= hay.len()` below).
+    let mask = |p: usize| unsafe {
+        _mm256_movemask_epi8(_mm256_cmpeq_epi8(
+            _mm256_loadu_si256(hay.as_ptr().add(p).cast()),
+            v,
+        )) as u32 as u64
+    };
+    let mut p = 0;
+    while p + 64 <= hay.len() {
+        let mut m = mask(p) | mask(p + 32) << 32;
+        while m != 0 {
+            let i = p + m.trailing_zeros() as usize;
+            m &= m - 1;
+            if !f(i) {
+                return None;
+            }
+        }
+        p += 64;
+    }
+    Some(p)
+}
+
 fn classify_scalar(line: &[u8], blocks: &mut [Block]) {
     for (chunk, blk) in line.chunks(64).zip(blocks.iter_mut()) {
         let mut b = Block::default();
@@ -521,6 +624,41 @@ mod tests {
             line.extend_from_slice(&all);
             let (a, b) = both(&line);
             assert_eq!(a.blocks, b.blocks, "offset {off}");
+        }
+    }
+
+    #[test]
+    fn each_position_finds_every_occurrence_at_every_length_and_offset() {
+        // Every length up to 160 at every offset into the buffer, needles at every third
+        // byte and at both ends, and a stop after the first few.
+        let mut buf: Vec<u8> = (0..200u32).map(|i| (i * 7 % 251) as u8).collect();
+        for i in (0..buf.len()).step_by(3) {
+            buf[i] = b'/';
+        }
+        for off in 0..33 {
+            for len in 0..=160 {
+                let hay = &buf[off..off + len];
+                let want: Vec<usize> = (0..len).filter(|&i| hay[i] == b'/').collect();
+                let mut got = vec![];
+                each_position(hay, b'/', |i| {
+                    got.push(i);
+                    true
+                });
+                assert_eq!(got, want, "offset {off} length {len}");
+                for stop in 1..4 {
+                    let mut got = vec![];
+                    each_position(hay, b'/', |i| {
+                        got.push(i);
+                        got.len() < stop
+                    });
+                    assert_eq!(got, want[..stop.min(want.len())], "stop {stop}");
+                }
+                let none: Vec<u8> = hay
+                    .iter()
+                    .map(|&b| if b == b'/' { b'.' } else { b })
+                    .collect();
+                each_position(&none, b'/', |i| panic!("no '/' at {i} (length {len})"));
+            }
         }
     }
 
