@@ -25,7 +25,7 @@ pub(crate) struct DomainFilter {
 
 /// ASCII-lowercases the bytes of `w` (bytes >= 0x80 unchanged).
 #[inline]
-fn lower8(w: u64) -> u64 {
+pub(super) fn lower8(w: u64) -> u64 {
     const H: u64 = 0x8080_8080_8080_8080;
     let hept = w & !H;
     let ge_a = hept.wrapping_add(0x3f3f_3f3f_3f3f_3f3f);
