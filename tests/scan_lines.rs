@@ -173,3 +173,51 @@ fn stops_where_told() {
         assert_eq!(all, std::ops::ControlFlow::Continue(4));
     }
 }
+
+/// Blocks bigger than the sub-blocks `scan_lines` searches at a time (256 KiB): lines on
+/// either side of each cut, `\r\n` endings there, a line longer than a sub-block with
+/// sightings at both ends, and a last line without `\n`, all reported as line by line.
+#[test]
+fn big_blocks_report_what_lines_report() {
+    let inds = [
+        ind(Kind::Domain, "evil.example"),
+        ind(Kind::Ip, "198.51.100.23"),
+        ind(Kind::Domain, "café.example"),
+        // (With a literal, every kind of indicator has witnesses: the block search runs.)
+        ind(Kind::Literal, "/beacon.bin"),
+    ];
+    let mut r = Rng(0x2545_F491_4F6C_DD1D);
+    let mut data = Vec::new();
+    let mut long_done = false;
+    while data.len() < 900 << 10 {
+        if !long_done && data.len() > 400 << 10 {
+            // One line of 300 KiB: sightings at its start and end only.
+            data.extend(b"www.evil.example ");
+            data.extend(std::iter::repeat_n(b'x', 300 << 10));
+            data.extend(b" 198.51.100.23\n");
+            long_done = true;
+        }
+        let mut line: Vec<u8> = (0..r.below(120))
+            .map(|_| b"abc .:/-0123"[r.below(12)])
+            .collect();
+        match r.below(5) {
+            0 => line.extend(b" www.evil.example"),
+            1 => line.extend(b" 198.51.100.23"),
+            2 => line.extend(b" caf\xc3\xa9.example"),
+            3 => line.extend(b" GET /beacon.bin"),
+            _ => {}
+        }
+        data.extend(line);
+        data.extend(if r.below(3) == 0 { &b"\r\n"[..] } else { b"\n" });
+    }
+    data.extend(b"last evil.example");
+    for prefilter in [true, false] {
+        let db = build(&inds, prefilter);
+        let want = by_lines(&db, &data);
+        assert!(want.0.len() > 5_000, "{} sightings", want.0.len());
+        let got = in_block(&db, &data);
+        assert_eq!(got.1, want.1, "line count");
+        assert_eq!(got.0.len(), want.0.len(), "sighting count");
+        assert!(got.0 == want.0, "sightings differ");
+    }
+}

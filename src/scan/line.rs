@@ -233,6 +233,27 @@ fn domain_in(line: &[u8], mut s: usize, mut e: usize) -> Option<(usize, usize)> 
     Some((s, e))
 }
 
+/// Bytes of the sub-blocks [`Database::scan_lines`] searches at a time: its passes (the
+/// grams, non-ASCII bytes, the escapes, the line count) then read a sub-block from L2 (1 MB
+/// on this machine), where each pass over a 64 MiB block read it from memory. Measured
+/// (generated 1k set, a 64 MiB corpus in one block, medians of 7 alternating runs): 1.77
+/// GB/s in one block, 1.93 in sub-blocks.
+const SUB_BLOCK: usize = 256 << 10;
+
+/// The end of the sub-block of `data` that begins at `start` (a line's start): just past
+/// the last `\n` of the next [`SUB_BLOCK`] bytes, past the first `\n` after them when they
+/// hold none (a longer line), or the end of `data`.
+fn sub_block_end(data: &[u8], start: usize) -> usize {
+    if data.len() - start <= SUB_BLOCK {
+        return data.len();
+    }
+    let cut = start + SUB_BLOCK;
+    match memchr::memrchr(b'\n', &data[start..cut]) {
+        Some(i) => start + i + 1,
+        None => memchr::memchr(b'\n', &data[cut..]).map_or(data.len(), |i| cut + i + 1),
+    }
+}
+
 /// `line` without the `\r` that ends it, if one does.
 fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
@@ -476,35 +497,47 @@ impl Database {
             searches += 1;
         }
         let covered = |a| self.inner.hits.ip.may_cover_v4(a);
-        let (mut pos, mut idx) = (0, 0u64);
-        while pos < data.len() {
-            let mut hit = usize::MAX;
-            for (search, slot) in &mut next[..searches] {
-                let p = match *slot {
-                    Some(p) if p >= pos => p,
-                    _ => w
-                        .next_in_block(data, pos, *search, covered)
-                        .unwrap_or(usize::MAX),
-                };
-                *slot = Some(p);
-                hit = hit.min(p);
+        let mut idx = 0u64;
+        // Sub-blocks of whole lines, about `SUB_BLOCK` bytes each, so that the searches'
+        // passes over a big `data` read it from L2, not each from memory.
+        let mut sub_start = 0;
+        while sub_start < data.len() {
+            let sub_end = sub_block_end(data, sub_start);
+            let data = &data[..sub_end];
+            for (_, slot) in &mut next[..searches] {
+                *slot = None;
             }
-            if hit == usize::MAX {
-                idx += lines_in(&data[pos..]);
-                break;
+            let mut pos = sub_start;
+            while pos < data.len() {
+                let mut hit = usize::MAX;
+                for (search, slot) in &mut next[..searches] {
+                    let p = match *slot {
+                        Some(p) if p >= pos => p,
+                        _ => w
+                            .next_in_block(data, pos, *search, covered)
+                            .unwrap_or(usize::MAX),
+                    };
+                    *slot = Some(p);
+                    hit = hit.min(p);
+                }
+                if hit == usize::MAX {
+                    idx += lines_in(&data[pos..]);
+                    break;
+                }
+                let ls = memchr::memrchr(b'\n', &data[pos..hit]).map_or(pos, |i| pos + i + 1);
+                idx += memchr::memchr_iter(b'\n', &data[pos..ls]).count() as u64;
+                let le = memchr::memchr(b'\n', &data[hit..]).map_or(data.len(), |i| hit + i);
+                // A `\r` is dropped before a `\n` only, as in the line loop.
+                let line = &data[ls..le];
+                scan(
+                    idx,
+                    if le < data.len() { trim_cr(line) } else { line },
+                    scratch,
+                )?;
+                idx += 1;
+                pos = le + 1;
             }
-            let ls = memchr::memrchr(b'\n', &data[pos..hit]).map_or(pos, |i| pos + i + 1);
-            idx += memchr::memchr_iter(b'\n', &data[pos..ls]).count() as u64;
-            let le = memchr::memchr(b'\n', &data[hit..]).map_or(data.len(), |i| hit + i);
-            // A `\r` is dropped before a `\n` only, as in the line loop.
-            let line = &data[ls..le];
-            scan(
-                idx,
-                if le < data.len() { trim_cr(line) } else { line },
-                scratch,
-            )?;
-            idx += 1;
-            pos = le + 1;
+            sub_start = sub_end;
         }
         ControlFlow::Continue(idx)
     }
