@@ -551,20 +551,41 @@ unsafe fn candidates_avx2(line: &[u8], f: &mut impl FnMut(usize, bool) -> bool) 
 }
 
 /// The dotted quad at `i` of `line` (octets of 1 to 3 digits, at most 255) and its end.
+/// The bytes are read from a fixed-size array of 16 (a quad is 15 at most), a copy only
+/// near the line's end: no bounds to check against the line. Measured (callgrind,
+/// generated 30k set by blocks, where the dotted quads replace the IPv4 witnesses): 9.13
+/// instructions a byte with the slice walk, 8.58 with this.
 fn quad_at(line: &[u8], i: usize) -> Option<(u32, usize)> {
     let t = line.get(i..)?;
+    match t.first_chunk::<16>() {
+        Some(c) => quad_of(c),
+        None => {
+            let mut c = [0u8; 16];
+            c[..t.len()].copy_from_slice(t);
+            quad_of(&c)
+        }
+    }
+    .map(|(a, n)| (a, i + n))
+}
+
+/// [`quad_at`] on 16 bytes (zeros past the line's end, which are no digits or dots).
+#[inline(always)]
+fn quad_of(c: &[u8; 16]) -> Option<(u32, usize)> {
     let mut addr = 0u32;
     let mut p = 0;
     for k in 0..4 {
         if k > 0 {
-            if t.get(p) != Some(&b'.') {
+            // `p` is at most 11 here: three groups of 3 digits and two dots.
+            if c[p] != b'.' {
                 return None;
             }
             p += 1;
         }
-        let (start, mut v) = (p, 0u32);
-        while p < t.len() && p - start < 3 {
-            let d = t[p].wrapping_sub(b'0');
+        let start = p;
+        let mut v = 0u32;
+        // At most 14: a group begins at 12 at most.
+        while p - start < 3 {
+            let d = c[p].wrapping_sub(b'0');
             if d > 9 {
                 break;
             }
@@ -576,7 +597,7 @@ fn quad_at(line: &[u8], i: usize) -> Option<(u32, usize)> {
         }
         addr = addr << 8 | v;
     }
-    Some((addr, i + p))
+    Some((addr, p))
 }
 
 #[inline]
@@ -1779,6 +1800,67 @@ mod tests {
             );
         }
         assert!(common.binary_search(&(word(w, 0) & g.mask)).is_ok());
+    }
+
+    /// `quad_at` (a fixed 16-byte copy) against the slice walk it replaced, on every
+    /// string of up to 8 bytes over `0 1 2 5 9 .` (octets of 1 to 4 digits, empty ones,
+    /// 255 and 259), placed at the end of lines and inside longer ones, alone and after
+    /// `255.199.` (quads up to 15 bytes).
+    #[test]
+    fn quad_at_agrees_with_a_slice_walk() {
+        fn reference(line: &[u8], i: usize) -> Option<(u32, usize)> {
+            let t = line.get(i..)?;
+            let (mut addr, mut p) = (0u32, 0);
+            for k in 0..4 {
+                if k > 0 {
+                    if t.get(p) != Some(&b'.') {
+                        return None;
+                    }
+                    p += 1;
+                }
+                let (start, mut v) = (p, 0u32);
+                while p < t.len() && p - start < 3 && t[p].is_ascii_digit() {
+                    v = v * 10 + u32::from(t[p] - b'0');
+                    p += 1;
+                }
+                if p == start || v > 255 {
+                    return None;
+                }
+                addr = addr << 8 | v;
+            }
+            Some((addr, i + p))
+        }
+        let alphabet = b"01259.";
+        let mut found = 0;
+        let mut text: Vec<Vec<u8>> = vec![vec![]];
+        for _ in 0..8 {
+            let next: Vec<Vec<u8>> = text
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |&b| [&t[..], &[b]].concat()))
+                .collect();
+            for t in &next {
+                // (text before the quad, its first octets, text after)
+                for (pre, octets, post) in [
+                    (&b""[..], &b""[..], &b""[..]),
+                    (b"x ", b"", b".25 and more text"),
+                    // Quads of up to 15 bytes: the last octet from 12.
+                    (b"", b"255.199.", b""),
+                    (b"x ", b"255.199.", b" and more text"),
+                ] {
+                    let line = [pre, octets, &t[..], post].concat();
+                    let want = reference(&line, pre.len());
+                    found += usize::from(want.is_some());
+                    assert_eq!(
+                        quad_at(&line, pre.len()),
+                        want,
+                        "{:?}",
+                        String::from_utf8_lossy(&line)
+                    );
+                }
+            }
+            text = next;
+        }
+        assert!(found > 1000, "{found} quads");
     }
 
     /// `first_non_ascii` (AVX2 steps, then words, then bytes) against a byte loop: every
