@@ -324,14 +324,26 @@ impl Database {
         now: Timestamp,
         s: &mut Scratch,
     ) {
+        // An IPv4 address no indicator covers (the gates say so, as `observe` would) costs
+        // no call.
+        let v4 = |v4: std::net::Ipv4Addr| {
+            let a = u32::from(v4);
+            self.inner
+                .hits
+                .ip
+                .may_cover_v4(a)
+                .then_some(Obs::V4(a, port))
+        };
         match a {
-            IpAddr::V4(v4) => {
-                self.observe(Obs::V4(u32::from(v4), port), &[], span, span, w, now, s)
+            IpAddr::V4(a) => {
+                if let Some(obs) = v4(a) {
+                    self.observe(obs, &[], span, span, w, now, s)
+                }
             }
             IpAddr::V6(v6) => {
                 self.observe(Obs::V6(u128::from(v6), port), &[], span, span, w, now, s);
-                if let Some(v4) = v6.to_ipv4_mapped() {
-                    self.observe(Obs::V4(u32::from(v4), port), &[], span, span, w, now, s);
+                if let Some(obs) = v6.to_ipv4_mapped().and_then(v4) {
+                    self.observe(obs, &[], span, span, w, now, s);
                 }
             }
         }
