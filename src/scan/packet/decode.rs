@@ -444,16 +444,18 @@ fn ipv4(p: &mut Packet<'_>, off: usize) {
     }
     let total = usize::from(be16(f, off + 2));
     let frag = be16(f, off + 6);
-    let hdr = IpHeader {
+    let proto = byte(f, off + 9);
+    // Written in place (a header built on the stack and copied in 16-byte moves stalled
+    // on its narrower stores: half of this function's samples).
+    p.ip = Some(IpHeader {
         src: IpAddr::V4(v4_at(f, off + 12)),
         dst: IpAddr::V4(v4_at(f, off + 16)),
         src_span: Span::new(off + 12, off + 16),
         dst_span: Span::new(off + 16, off + 20),
-        proto: byte(f, off + 9),
+        proto,
         fragment_offset: frag & 0x1fff,
         more_fragments: frag & 0x2000 != 0,
-    };
-    p.ip = Some(hdr);
+    });
     if !p.need(Layer::Ipv4, off, ihl, n) {
         return;
     }
@@ -465,7 +467,13 @@ fn ipv4(p: &mut Packet<'_>, off: usize) {
     } else {
         clamp_end(p, Layer::Ipv4, off, total)
     };
-    transport(p, hdr, off + ihl, end);
+    transport(
+        p,
+        proto,
+        (frag & 0x1fff != 0, frag & 0x2000 != 0),
+        off + ihl,
+        end,
+    );
 }
 
 fn ipv6(p: &mut Packet<'_>, off: usize) {
@@ -522,7 +530,8 @@ fn ipv6(p: &mut Packet<'_>, off: usize) {
             }
             _ => {
                 p.ip = Some(hdr);
-                return transport(p, hdr, pos, end);
+                let frag = (hdr.is_later_fragment(), hdr.more_fragments);
+                return transport(p, hdr.proto, frag, pos, end);
             }
         };
         if !p.need(Layer::Ipv6Ext, pos, len, end) {
@@ -547,11 +556,13 @@ fn ipv6(p: &mut Packet<'_>, off: usize) {
     p.ip = Some(hdr);
 }
 
-/// The transport header at `off`; `end` is the end of the network payload.
-fn transport(p: &mut Packet<'_>, ip: IpHeader, off: usize, end: usize) {
+/// The transport header at `off`; `end` is the end of the network payload, whose
+/// upper-layer protocol is `proto`. `later` and `more` are the IP header's fragment flags
+/// (a fragment other than the first; more fragments follow). Not the header itself: an
+/// `IpHeader` built on the stack and copied stalled on its narrower stores.
+fn transport(p: &mut Packet<'_>, proto: u8, (later, more): (bool, bool), off: usize, end: usize) {
     let f = p.frame;
-    let proto = ip.proto;
-    if ip.is_later_fragment() || (proto != PROTO_TCP && proto != PROTO_UDP) {
+    if later || (proto != PROTO_TCP && proto != PROTO_UDP) {
         p.payload = Some(Span::new(off, end.max(off)));
         return;
     }
@@ -591,7 +602,7 @@ fn transport(p: &mut Packet<'_>, ip: IpHeader, off: usize, end: usize) {
         let ulen = usize::from(be16(f, off + 4));
         // Length 0 is a jumbogram's; a first fragment's UDP length covers the whole
         // datagram, so only the IP end bounds it then.
-        let uend = if ulen == 0 || ip.more_fragments {
+        let uend = if ulen == 0 || more {
             end
         } else if ulen < 8 {
             return p.fail(layer, DecodeErrorKind::BadLength, off, 8, ulen);
