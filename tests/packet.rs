@@ -234,6 +234,44 @@ fn w(wh: Where, v: &str) -> (Where, String) {
 
 // ---------------------------------------------------------------- behaviour
 
+/// One scratch for lines and packets, in turn: a line's queued names (and their filter
+/// probes) never leak into the next packet's, whose DNS names are queued and tested after
+/// its payload search; every question of a packet is observed (the second and third, with
+/// other names before them), and the spans stay right.
+#[test]
+fn names_of_lines_and_packets_share_a_scratch() {
+    let db = db();
+    let mut s = Scratch::new();
+    let frame = eth(
+        0x0800,
+        &ipv4(
+            17,
+            &udp(
+                1234,
+                53,
+                &dns_query(&["ok.org", "a.b.evil.com", "evil.com"]),
+            ),
+        ),
+    );
+    let seen = |s: &mut Scratch| {
+        let mut v = Vec::new();
+        db.scan_packet(&frame, LinkType::Ethernet, s, Timestamp(1000), |x, _| {
+            v.push((x.where_seen, x.span.start, x.span.end));
+        });
+        v.retain(|x| x.0 == Where::DnsQuery);
+        v
+    };
+    let alone = seen(&mut Scratch::new());
+    assert_eq!(alone.len(), 2, "{alone:?}");
+    for _ in 0..3 {
+        let mut n = 0;
+        let line = b"x.ok.org y.ok.org z.ok.org w.ok.org www.evil.com v.ok.org u.ok.org";
+        db.scan_line(line, &mut s, Timestamp(1000), |_| n += 1);
+        assert_eq!(n, 1);
+        assert_eq!(seen(&mut s), alone);
+    }
+}
+
 #[test]
 fn dns_query_over_udp_with_port_specific_ip() {
     let db = db();

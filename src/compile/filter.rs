@@ -231,6 +231,14 @@ impl DomainFilter {
         emit(h);
     }
 
+    /// [`DomainFilter::suffix_probes`] for an ASCII name of at most 64 bytes, its dots
+    /// found here ([`dot_mask`]).
+    #[inline]
+    pub(crate) fn name_probes(&self, name: &[u8], f: impl FnMut(usize, u64)) {
+        debug_assert!(name.len() <= 64);
+        self.suffix_probes(name, dot_mask(name), f);
+    }
+
     /// Whether the probe `(word, mask)` from [`DomainFilter::suffix_probes`] passes.
     #[inline]
     pub(crate) fn test(&self, w: usize, m: u64) -> bool {

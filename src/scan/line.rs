@@ -596,7 +596,7 @@ impl Database {
 
     /// [`Database::observe_name`] once an ASCII name has passed the domain filter (non-ASCII
     /// names are checked here, after normalization).
-    fn observe_name_passed(
+    pub(crate) fn observe_name_passed(
         &self,
         name: &[u8],
         span: Span,

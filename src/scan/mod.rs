@@ -117,8 +117,12 @@ pub struct Scratch {
     /// ASCII name candidates of the line (start, end, dots), checked against the domain
     /// filter in one batch after the line's runs are found.
     pub(crate) names: Vec<(u32, u32, u64)>,
-    /// The filter probes of `names`: (name index, word, mask).
+    /// The filter probes of `names` (or of `pkt_names`): (name index, word, mask).
     pub(crate) probes: Vec<(u32, u32, u64)>,
+    /// Packet scanner: the DNS and TLS names of a packet, queued for the domain filter
+    /// (start and end in `pkt_text`, span, where), and their text.
+    pub(crate) pkt_names: Vec<(u32, u32, crate::Span, crate::Where)>,
+    pub(crate) pkt_text: Vec<u8>,
     pub(crate) hit_regex: RegexCache,
     pub(crate) allow_regex: RegexCache,
 }

@@ -297,13 +297,8 @@ impl Database {
                 if payload[0] == 0x16 {
                     if want_dom {
                         if let Some((a, b)) = tls::sni(payload) {
-                            self.observe_name(
-                                &payload[a..b],
-                                Span::new(base + a, base + b),
-                                Where::TlsSni,
-                                now,
-                                s,
-                            );
+                            let span = Span::new(base + a, base + b);
+                            self.queue_name(&payload[a..b], span, Where::TlsSni, now, s);
                         }
                     }
                 } else if want_dom || want_url || want_ip {
@@ -312,6 +307,57 @@ impl Database {
             }
         }
         self.observe_raw(payload, base, Where::Payload, now, false, s);
+        self.names_flush(now, s);
+    }
+
+    /// A DNS or TLS name, queued: its domain-filter words are computed and prefetched now
+    /// and tested by [`Database::names_flush`] after the payload search, so that their
+    /// cache misses overlap that search. The filter of a big feed is megabytes (3 MB for
+    /// the combined feed's 1.5M names): perf put 90% of `observe_name`'s samples on that
+    /// miss, 6.8% of the packet path. A name that is not ASCII or is longer than 64 bytes
+    /// is observed at once, as `observe_name` does.
+    fn queue_name(&self, name: &[u8], span: Span, w: Where, now: Timestamp, s: &mut Scratch) {
+        if name.len() > 64 || !name.is_ascii() {
+            return self.observe_name(name, span, w, now, s);
+        }
+        if s.pkt_names.is_empty() {
+            // (A line scan leaves its names' probes behind.)
+            s.probes.clear();
+        }
+        let i = s.pkt_names.len() as u32;
+        let a = s.pkt_text.len() as u32;
+        s.pkt_text.extend_from_slice(name);
+        s.pkt_names.push((a, s.pkt_text.len() as u32, span, w));
+        let probes = &mut s.probes;
+        self.inner
+            .hits
+            .domain_filter
+            .name_probes(name, |wd, m| probes.push((i, wd as u32, m)));
+    }
+
+    /// The names [`Database::queue_name`] queued: those with a probe that passes (a parent
+    /// suffix of two labels or more, or the whole name, may be in the set: what
+    /// `may_match_suffix` asks) are observed; the queue is emptied.
+    fn names_flush(&self, now: Timestamp, s: &mut Scratch) {
+        if s.pkt_names.is_empty() {
+            return;
+        }
+        let filter = &self.inner.hits.domain_filter;
+        let mut probes = std::mem::take(&mut s.probes);
+        let mut names = std::mem::take(&mut s.pkt_names);
+        let mut text = std::mem::take(&mut s.pkt_text);
+        let mut done = u32::MAX;
+        for &(i, wd, m) in &probes {
+            if i != done && filter.test(wd as usize, m) {
+                done = i;
+                let (a, b, span, w) = names[i as usize];
+                self.observe_name_passed(&text[a as usize..b as usize], span, w, now, s);
+            }
+        }
+        probes.clear();
+        names.clear();
+        text.clear();
+        (s.probes, s.pkt_names, s.pkt_text) = (probes, names, text);
     }
 
     /// An address observation; an IPv4-mapped IPv6 address is also observed as IPv4.
@@ -351,7 +397,7 @@ impl Database {
 
     fn dns(&self, msg: &[u8], base: usize, now: Timestamp, s: &mut Scratch) {
         dns::questions(msg, |name, a, b| {
-            self.observe_name(name, Span::new(base + a, base + b), Where::DnsQuery, now, s)
+            self.queue_name(name, Span::new(base + a, base + b), Where::DnsQuery, now, s)
         });
     }
 
