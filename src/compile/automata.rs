@@ -108,14 +108,10 @@ impl SlashLiterals {
         match classes {
             Some(c) => {
                 let n = hay.len().div_ceil(64).min(c.blocks.len());
+                let mut step = |p| self.step(hay, p, &mut budget, f);
                 for (k, b) in c.blocks[..n].iter().enumerate() {
-                    let mut m = b.slash;
-                    while m != 0 {
-                        let p = k * 64 + m.trailing_zeros() as usize;
-                        m &= m - 1;
-                        if !self.step(hay, p, &mut budget, f) {
-                            return;
-                        }
+                    if !crate::scan::classify::each_bit(k * 64, b.slash, &mut step) {
+                        return;
                     }
                 }
             }

@@ -239,9 +239,23 @@ impl DomainFilter {
         self.suffix_probes(name, dot_mask(name), f);
     }
 
+    /// Calls `f(i)` once for each name `i` with a passing probe among `probes`: (name,
+    /// word, mask) from [`DomainFilter::suffix_probes`], each name's in a row. The names a
+    /// scanner queued, their words prefetched when each was found.
+    #[inline]
+    pub(crate) fn each_passing(&self, probes: &[(u32, u32, u64)], mut f: impl FnMut(usize)) {
+        let mut done = u32::MAX;
+        for &(i, w, m) in probes {
+            if i != done && self.test(w as usize, m) {
+                done = i;
+                f(i as usize);
+            }
+        }
+    }
+
     /// Whether the probe `(word, mask)` from [`DomainFilter::suffix_probes`] passes.
     #[inline]
-    pub(crate) fn test(&self, w: usize, m: u64) -> bool {
+    fn test(&self, w: usize, m: u64) -> bool {
         self.bits.get(w).is_some_and(|&x| x & m == m)
     }
 

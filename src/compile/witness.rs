@@ -663,9 +663,7 @@ const COMMON_TEXT: &[&[u8]] = &[
 fn common_grams(k: usize, mask: u64) -> Vec<u64> {
     let mut out: Vec<u64> = COMMON_TEXT
         .iter()
-        .flat_map(|t| (0..=t.len().saturating_sub(k)).map(move |o| (t, o)))
-        .filter(|(t, o)| o + k <= t.len())
-        .map(|(t, o)| word(t, o) & mask)
+        .flat_map(|t| t.windows(k).map(|g| word(g, 0) & mask))
         .collect();
     out.sort_unstable();
     out.dedup();

@@ -635,17 +635,12 @@ impl Database {
         if s.names.is_empty() {
             return;
         }
-        let filter = &self.inner.hits.domain_filter;
         let probes = std::mem::take(&mut s.probes);
-        let mut done = u32::MAX;
-        for &(i, w, m) in &probes {
-            if i != done && filter.test(w as usize, m) {
-                done = i;
-                let (a, b, _) = s.names[i as usize];
-                let (a, b) = (a as usize, b as usize);
-                self.observe_name_passed(&line[a..b], Span::new(a, b), Where::Line, now, s);
-            }
-        }
+        self.inner.hits.domain_filter.each_passing(&probes, |i| {
+            let (a, b, _) = s.names[i];
+            let (a, b) = (a as usize, b as usize);
+            self.observe_name_passed(&line[a..b], Span::new(a, b), Where::Line, now, s);
+        });
         s.probes = probes;
     }
 

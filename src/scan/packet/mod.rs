@@ -342,18 +342,13 @@ impl Database {
         if s.pkt_names.is_empty() {
             return;
         }
-        let filter = &self.inner.hits.domain_filter;
         let mut probes = std::mem::take(&mut s.probes);
         let mut names = std::mem::take(&mut s.pkt_names);
         let mut text = std::mem::take(&mut s.pkt_text);
-        let mut done = u32::MAX;
-        for &(i, wd, m) in &probes {
-            if i != done && filter.test(wd as usize, m) {
-                done = i;
-                let (a, b, span, w) = names[i as usize];
-                self.observe_name_passed(&text[a as usize..b as usize], span, w, now, s);
-            }
-        }
+        self.inner.hits.domain_filter.each_passing(&probes, |i| {
+            let (a, b, span, w) = names[i];
+            self.observe_name_passed(&text[a as usize..b as usize], span, w, now, s);
+        });
         probes.clear();
         names.clear();
         text.clear();
@@ -370,26 +365,14 @@ impl Database {
         now: Timestamp,
         s: &mut Scratch,
     ) {
-        // An IPv4 address no indicator covers (the gates say so, as `observe` would) costs
-        // no call.
-        let v4 = |v4: std::net::Ipv4Addr| {
-            let a = u32::from(v4);
-            self.inner
-                .hits
-                .ip
-                .may_cover_v4(a)
-                .then_some(Obs::V4(a, port))
-        };
         match a {
-            IpAddr::V4(a) => {
-                if let Some(obs) = v4(a) {
-                    self.observe(obs, &[], span, span, w, now, s)
-                }
+            IpAddr::V4(v4) => {
+                self.observe(Obs::V4(u32::from(v4), port), &[], span, span, w, now, s)
             }
             IpAddr::V6(v6) => {
                 self.observe(Obs::V6(u128::from(v6), port), &[], span, span, w, now, s);
-                if let Some(obs) = v6.to_ipv4_mapped().and_then(v4) {
-                    self.observe(obs, &[], span, span, w, now, s);
+                if let Some(v4) = v6.to_ipv4_mapped() {
+                    self.observe(Obs::V4(u32::from(v4), port), &[], span, span, w, now, s);
                 }
             }
         }
