@@ -1042,36 +1042,58 @@ impl Witnesses {
         });
         // The tested positions of a step, as bits.
         let tested = (0..8).fold(0u32, |m, j| m | 1 << (S * j));
-        let mut runs = 0u32;
+        let step = 8 * S;
         let mut p = 0;
-        while p + reach <= n {
-            if ALPHA {
-                // At stride 2, one 32-byte mask serves two steps: both are skipped when
-                // neither has a tested position in a run (those of the second step near
-                // the end of the 32 bytes count as in one).
-                runs = if S == 2 && p % 32 == 16 {
-                    runs >> 16
-                } else {
-                    // SAFETY: AVX2; `p + reach <= n` and `reach >= 32`.
-                    let r = unsafe { alpha_runs(hay.as_ptr().add(p), alphabet) };
-                    if S == 2 && r & (tested | tested << 16) == 0 {
-                        p += 32;
-                        continue;
+        if ALPHA {
+            // In two phases per 64 steps: which steps have a tested position in an alphabet
+            // run (no branch per step: on packets, text and binary stretches alternate
+            // unpredictably), then those steps alone.
+            while p + reach <= n {
+                // The steps from `p` whose bytes are all in `hay`, up to 64.
+                let steps = ((n - reach - p) / step + 1).min(64);
+                let mut need = 0u64;
+                if S == 2 {
+                    // One 32-byte mask serves two steps (the second step's positions near
+                    // the end of the 32 bytes count as in a run).
+                    for c in 0..steps.div_ceil(2) {
+                        // SAFETY: AVX2; step `2c` has `p + 32c + reach <= n`, `reach` 32.
+                        let r = unsafe { alpha_runs(hay.as_ptr().add(p + 32 * c), alphabet) };
+                        let two = u64::from(r & tested != 0) | u64::from(r >> 16 & tested != 0) << 1;
+                        need |= two << (2 * c);
                     }
-                    r
-                };
-                if runs & tested == 0 {
-                    p += 8 * S;
-                    continue;
+                    if steps < 64 {
+                        need &= (1 << steps) - 1;
+                    }
+                } else {
+                    for k in 0..steps {
+                        // SAFETY: AVX2; step `k` has `p + step * k + reach <= n`, and
+                        // `reach >= 32`.
+                        let r = unsafe { alpha_runs(hay.as_ptr().add(p + step * k), alphabet) };
+                        need |= u64::from(r & tested != 0) << k;
+                    }
                 }
+                let q = p + step * steps;
+                while need != 0 {
+                    let at = p + step * need.trailing_zeros() as usize;
+                    need &= need - 1;
+                    // SAFETY: AVX2 (this function's contract); `at + reach <= n` (checked
+                    // in the first phase): the step reads `hay[at..at + reach]`.
+                    let m = unsafe { self.step_avx2::<S, WIDE>(hay.as_ptr().add(at), masks, shift) };
+                    if m != 0 && hit(at, m) {
+                        return true;
+                    }
+                }
+                p = q;
             }
+        }
+        while !ALPHA && p + reach <= n {
             // SAFETY: AVX2 (this function's contract); `p + reach <= n`: the step reads
             // `hay[p..p + reach]`.
             let m = unsafe { self.step_avx2::<S, WIDE>(hay.as_ptr().add(p), masks, shift) };
             if m != 0 && hit(p, m) {
                 return true;
             }
-            p += 8 * S;
+            p += step;
         }
         // The last `reach` bytes (a copy of constant length: no call to `memcpy`), or all
         // of a shorter `hay`, then zeros; the steps start at `p`'s copy. Stride 4 takes one
@@ -1086,6 +1108,13 @@ impl Witnesses {
         while p + self.k <= n {
             // The positions `p + S * j` whose gram lies inside `hay`.
             let valid = (1u32 << ((n - p - self.k) / S + 1).min(8)) - 1;
+            // The alphabet skips short payloads too (the zeros after `hay` are in no run).
+            // SAFETY: AVX2; `p - from <= 16 * S` (below), so the 32 bytes read are inside
+            // `pad`.
+            if ALPHA && unsafe { alpha_runs(pad.as_ptr().add(p - from), alphabet) } & tested == 0 {
+                p += 8 * S;
+                continue;
+            }
             // SAFETY: AVX2; `p - from < reach + 8 * S` (at most two steps past `from`), so
             // the step's bytes are inside `pad`: 24 + 32 + 32 for stride 3, 36 + 36 for 4,
             // 16 + 28 + 28 for 2 (16 + 32 + 28 with the alphabet).
