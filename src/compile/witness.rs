@@ -176,7 +176,9 @@ unsafe fn alpha_runs(at: *const u8, alphabet: std::arch::x86_64::__m256i) -> u32
     );
     let outside = _mm256_cmpeq_epi8(_mm256_and_si256(lo, hi), _mm256_setzero_si256());
     let m = !(_mm256_movemask_epi8(outside) as u32);
-    m & (m >> 1 | 1 << 31) & (m >> 2 | 3 << 30) & (m >> 3 | 7 << 29)
+    // Bit `i`: bytes `i` and `i + 1` in; then `i` to `i + 3`.
+    let two = m & (m >> 1 | 1 << 31);
+    two & (two >> 2 | 3 << 30)
 }
 
 /// The 32-bit hash of gram `g` behind its bits: each half multiplied by an odd constant.
