@@ -310,7 +310,7 @@ impl Database {
         self.names_flush(now, s);
     }
 
-    /// A DNS or TLS name, queued: its domain-filter words are computed and prefetched now
+    /// A DNS, TLS or HTTP Host name, queued: its domain-filter words are computed and prefetched now
     /// and tested by [`Database::names_flush`] after the payload search, so that their
     /// cache misses overlap that search. The filter of a big feed is megabytes (3 MB for
     /// the combined feed's 1.5M names): perf put 90% of `observe_name`'s samples on that
@@ -480,7 +480,7 @@ impl Database {
             }
             None if want_dom => {
                 let span = Span::new(base + a, base + a + host.len());
-                self.observe_name(host, span, Where::HttpHost, now, s)
+                self.queue_name(host, span, Where::HttpHost, now, s)
             }
             _ => {}
         }
