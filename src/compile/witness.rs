@@ -1060,7 +1060,8 @@ impl Witnesses {
                     for c in 0..steps.div_ceil(2) {
                         // SAFETY: AVX2; step `2c` has `p + 32c + reach <= n`, `reach` 32.
                         let r = unsafe { alpha_runs(hay.as_ptr().add(p + 32 * c), alphabet) };
-                        let two = u64::from(r & tested != 0) | u64::from(r >> 16 & tested != 0) << 1;
+                        let two =
+                            u64::from(r & tested != 0) | u64::from(r >> 16 & tested != 0) << 1;
                         need |= two << (2 * c);
                     }
                     if steps < 64 {
@@ -1080,7 +1081,8 @@ impl Witnesses {
                     need &= need - 1;
                     // SAFETY: AVX2 (this function's contract); `at + reach <= n` (checked
                     // in the first phase): the step reads `hay[at..at + reach]`.
-                    let m = unsafe { self.step_avx2::<S, WIDE>(hay.as_ptr().add(at), masks, shift) };
+                    let m =
+                        unsafe { self.step_avx2::<S, WIDE>(hay.as_ptr().add(at), masks, shift) };
                     if m != 0 && hit(at, m) {
                         return true;
                     }
@@ -1774,10 +1776,14 @@ mod tests {
                 let l = &lits[r.below(lits.len())];
                 let mut hays = planted(&mut r, len, l);
                 // Long haystacks too, of noise outside the literals' bytes or in them: a
-                // literal at the start, the end, and around 1008 and 2016 bytes.
+                // literal at the start, the end, around 1008 and 2016 bytes, and in the last
+                // steps of the payload loop's first 64 (1024, 1536 or 2048 bytes).
                 if len == 100 {
                     for long in [1000, 2017, 4100] {
-                        for at in [0, 1000, 1001, 1003, 2010, 2016, long - l.len()] {
+                        let ats = [
+                            0, 1000, 1001, 1003, 1016, 1020, 1530, 1534, 2010, 2016, 2040,
+                        ];
+                        for at in ats.into_iter().chain([long - l.len()]) {
                             if at + l.len() <= long {
                                 let abc: &[u8] = if long == 2017 { b"ab01.-" } else { b"xyz019./" };
                                 let mut hay = (0..long)
