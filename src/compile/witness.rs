@@ -1113,8 +1113,10 @@ impl Witnesses {
             // The positions `p + S * j` whose gram lies inside `hay`.
             let valid = (1u32 << ((n - p - self.k) / S + 1).min(8)) - 1;
             // The alphabet skips short payloads too (the zeros after `hay` are in no run).
-            // SAFETY: AVX2; `p - from <= 16 * S` (below), so the 32 bytes read are inside
-            // `pad`.
+            // SAFETY: AVX2; `p - from <= 32`: the first step here starts at most one step
+            // past `from` (the one before read `hay` up to `n`), a second one only at stride
+            // 2 or 3 and at most 28 bytes past (its grams must start by `n - k`). So the 32
+            // bytes read are inside `pad`.
             if ALPHA && unsafe { alpha_runs(pad.as_ptr().add(p - from), alphabet) } & tested == 0 {
                 p += 8 * S;
                 continue;
