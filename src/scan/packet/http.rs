@@ -176,6 +176,11 @@ fn host_line(p: &[u8], ls: usize, le: usize) -> Option<(usize, usize)> {
 /// The value of a `Host:` header line starting `payload`: the rest of a request head whose
 /// request line came in an earlier segment (clients that write line by line).
 pub(crate) fn host_continuation(payload: &[u8]) -> Option<(usize, usize)> {
+    // The name first: most payloads are not such heads, and the search for the line's end
+    // read all of them (packets: 35.05M -> 34.62M instructions with the combined feed).
+    if !payload.get(..5)?.eq_ignore_ascii_case(b"host:") {
+        return None;
+    }
     let le = memchr::memchr(b'\n', payload)?;
     host_line(payload, 0, le)
 }
