@@ -310,12 +310,12 @@ impl Database {
         self.names_flush(now, s);
     }
 
-    /// A DNS, TLS or HTTP Host name, queued: its domain-filter words are computed and prefetched now
-    /// and tested by [`Database::names_flush`] after the payload search, so that their
-    /// cache misses overlap that search. The filter of a big feed is megabytes (3 MB for
-    /// the combined feed's 1.5M names): perf put 90% of `observe_name`'s samples on that
-    /// miss, 6.8% of the packet path. A name that is not ASCII or is longer than 64 bytes
-    /// is observed at once, as `observe_name` does.
+    /// A DNS, TLS or HTTP Host name, queued: its domain-filter words are computed and
+    /// prefetched now and tested by [`Database::names_flush`] after the payload search, so
+    /// that their cache misses overlap that search. The filter of a big feed is megabytes
+    /// (3 MB for the combined feed's 1.5M names): perf put 90% of `observe_name`'s samples
+    /// on that miss, 6.8% of the packet path. A name that is not ASCII or is longer than 64
+    /// bytes is observed at once, as `observe_name` does.
     fn queue_name(&self, name: &[u8], span: Span, w: Where, now: Timestamp, s: &mut Scratch) {
         if name.len() > 64 || !name.is_ascii() {
             return self.observe_name(name, span, w, now, s);
