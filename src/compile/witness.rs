@@ -1044,6 +1044,17 @@ impl Witnesses {
         });
         // The tested positions of a step, as bits.
         let tested = (0..8).fold(0u32, |m, j| m | 1 << (S * j));
+        // The last `reach` bytes (a copy of constant length: no call to `memcpy`), or all
+        // of a shorter `hay`, then zeros; the steps start at `p`'s copy. Stride 4 takes one
+        // step (the last positions with a gram inside `hay` are 8 at most), strides 3 and 2
+        // up to two (10 and 13). Copied before the loops: the tail's loads from `pad`,
+        // unaligned across its stores, would otherwise wait for them (store forwarding).
+        let mut pad = [0u8; 96];
+        let from = n.saturating_sub(reach);
+        match hay.get(from..from + reach) {
+            Some(last) => pad[..reach].copy_from_slice(last),
+            None => pad[..n].copy_from_slice(hay),
+        }
         let step = 8 * S;
         let mut p = 0;
         if ALPHA {
@@ -1098,16 +1109,6 @@ impl Witnesses {
                 return true;
             }
             p += step;
-        }
-        // The last `reach` bytes (a copy of constant length: no call to `memcpy`), or all
-        // of a shorter `hay`, then zeros; the steps start at `p`'s copy. Stride 4 takes one
-        // step (the last positions with a gram inside `hay` are 8 at most), strides 3 and 2
-        // up to two (10 and 13).
-        let mut pad = [0u8; 96];
-        let from = n.saturating_sub(reach);
-        match hay.get(from..from + reach) {
-            Some(last) => pad[..reach].copy_from_slice(last),
-            None => pad[..n].copy_from_slice(hay),
         }
         while p + self.k <= n {
             // The positions `p + S * j` whose gram lies inside `hay`.
