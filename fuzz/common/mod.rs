@@ -51,6 +51,10 @@ const HITS: &[(Kind, &str)] = &[
     (Kind::Regex, r"\bpowershell(\.exe)?\s+-enc"),
     (Kind::Regex, r"[0-9a-f]{12}x"),
     (Kind::Regex, r"a.b"),
+    // Anchored at the line's (payload's) ends: searched apart from the literal prefilter.
+    (Kind::Regex, r"^[a-z]{1,3}-evil\.(com|top)$"),
+    (Kind::Regex, r"www\.[a-z]{2}-[a-z]{2,3}\.top$"),
+    (Kind::Regex, r"^GET /x[0-9]+"),
 ];
 
 const ALLOW: &[(Kind, &str)] = &[
