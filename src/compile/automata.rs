@@ -471,11 +471,11 @@ impl Ends {
     /// Whether `hay` begins (ends) with one of the literals.
     #[inline]
     fn hold(&self, hay: &[u8], at_start: bool) -> bool {
-        let admits = |b: u8| self.admits(b);
         if at_start {
-            hay.first().is_none_or(|&b| admits(b)) && self.lits.iter().any(|p| hay.starts_with(p))
+            hay.first().is_none_or(|&b| self.admits(b))
+                && self.lits.iter().any(|p| hay.starts_with(p))
         } else {
-            hay.last().is_none_or(|&b| admits(b)) && self.lits.iter().any(|x| hay.ends_with(x))
+            hay.last().is_none_or(|&b| self.admits(b)) && self.lits.iter().any(|x| hay.ends_with(x))
         }
     }
 }
