@@ -182,3 +182,114 @@ fn line_cases_through_packets() {
     );
     eprintln!("{raw_checked} payload, {dns_checked} DNS, {url_checked} URL sightings agree with the line table");
 }
+
+/// Regexes whose gate literals are short (stride 2 or 3), long (stride 4), anchored at
+/// either end, and literals: a case takes a random subset, so the gate's stride and
+/// alphabet vary from case to case.
+const PAYLOAD_REGEXES: &[&str] = &[
+    r"(gomon|shcet|sdelka)[0-9]{2,3}\.ru",
+    r"q(l|r)[0-9]{5,6}\.pw",
+    r"(advert|\w{1,3}xspot)[0-9][0-9a-z]+\.(com|xyz)",
+    r"^[a-z]{1,3}-evil\.(com|top)$",
+    r"www\.[a-z]{2}-[a-z]{2,3}\.top$",
+    r"byethost[0-9]+\.com",
+    r"\b(atztds|mtxtds)[0-9a-z]+\.(world|xyz)",
+];
+const PAYLOAD_LITERALS: &[&str] = &["cmd.exe", "/wp-admin/x"];
+
+/// Pieces of payloads: matches of the regexes and literals, near misses, text.
+const PAYLOAD_PIECES: &[&str] = &[
+    "gomon12.ru",
+    "SHCET123.ru",
+    "ql12345.pw",
+    "qr1234.pw",
+    "xspot7a.com",
+    "zxspot9b.xyz",
+    "advert0x.com",
+    "ab-evil.top",
+    "www.ab-cde.top",
+    "byethost77.com",
+    "atztds0.world",
+    "cmd.exe",
+    "/wp-admin/x",
+    "GET /index.html HTTP/1.1\r\nHost: example.com\r\n",
+    " ",
+    "\n",
+];
+
+/// The literals and regexes found in a UDP payload are the oracle's for the same bytes as
+/// a line: random payloads of binary noise, text and planted matches, up to about 3,000
+/// bytes (the gate's payload loop decides its steps 64 at a time: 1,024 bytes at stride
+/// 2), with matches at the payload's start and end for the anchored regexes.
+#[test]
+fn payload_matches_agree_with_oracle() {
+    use linerate::{Indicator, Kind, Meta, Value};
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let piece = prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..300),
+        proptest::collection::vec(proptest::sample::select(&b"abz09.-Qx"[..]), 0..64),
+        proptest::sample::select(PAYLOAD_PIECES).prop_map(|s| s.as_bytes().to_vec()),
+    ];
+    let strat = (
+        proptest::collection::vec(any::<bool>(), PAYLOAD_REGEXES.len()),
+        proptest::collection::vec(proptest::collection::vec(piece, 0..24), 1..4),
+    );
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(128);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&strat, |(take, payloads)| {
+            let mut inds: Vec<Indicator> = PAYLOAD_REGEXES
+                .iter()
+                .zip(&take)
+                .filter(|(_, &t)| t)
+                .map(|(p, _)| {
+                    Indicator::new(Value::parse(Kind::Regex, p).unwrap(), Meta::source("re"))
+                })
+                .collect();
+            inds.extend(PAYLOAD_LITERALS.iter().map(|l| {
+                Indicator::new(Value::parse(Kind::Literal, l).unwrap(), Meta::source("lit"))
+            }));
+            let o = oracle::Oracle::new(&inds, &[]);
+            let db = build_db(&inds, &[]);
+            for pieces in payloads {
+                let payload = pieces.concat();
+                if payload.is_empty() {
+                    continue;
+                }
+                let want: BTreeSet<(usize, usize, usize)> = o
+                    .scan(&payload, Timestamp(0))
+                    .into_iter()
+                    .map(|h| (h.id, h.start + 28, h.end + 28))
+                    .collect();
+                let frame = ipv4_udp(40000, 9999, &payload);
+                let mut got = BTreeSet::new();
+                db.scan_packet(
+                    &frame,
+                    LinkType::Ipv4,
+                    &mut Scratch::new(),
+                    Timestamp(0),
+                    |s, _| {
+                        if s.where_seen == Where::Payload {
+                            got.insert((s.indicator.index(), s.span.start, s.span.end));
+                        }
+                    },
+                );
+                prop_assert_eq!(
+                    &got,
+                    &want,
+                    "payload {:?}",
+                    String::from_utf8_lossy(&payload)
+                );
+            }
+            Ok(())
+        })
+        .unwrap();
+}
