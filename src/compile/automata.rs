@@ -922,24 +922,20 @@ impl Regexes {
                 }
             }
         }
+        let mut anchored = |(i, a): &(u32, Anchor)| {
+            if a.may_match(hay) {
+                cache.cand.push(*i);
+            }
+        };
         match (&self.anchor_ends, hay.first(), hay.last()) {
             (Some(t), Some(&a), Some(&z)) => {
                 let mut m = t[0][usize::from(a)] & t[1][usize::from(z)];
                 while m != 0 {
-                    let (i, a) = &self.anchored[m.trailing_zeros() as usize];
+                    anchored(&self.anchored[m.trailing_zeros() as usize]);
                     m &= m - 1;
-                    if a.may_match(hay) {
-                        cache.cand.push(*i);
-                    }
                 }
             }
-            _ => {
-                for (i, a) in &self.anchored {
-                    if a.may_match(hay) {
-                        cache.cand.push(*i);
-                    }
-                }
-            }
+            _ => self.anchored.iter().for_each(anchored),
         }
         if let Some(u) = &self.always_any {
             let c = cache.any.get_or_insert_with(|| u.create_cache());

@@ -1116,23 +1116,22 @@ impl Witnesses {
         while p + self.k <= n {
             // The positions `p + S * j` whose gram lies inside `hay`.
             let valid = (1u32 << ((n - p - self.k) / S + 1).min(8)) - 1;
+            // SAFETY (this offset and the reads below): AVX2, and `p - from <= 32`. The
+            // first step here starts at most one step (32 bytes) past `from`, since the one
+            // before read `hay` up to `n` at most; a second comes only at stride 2 or 3, at
+            // most 28 bytes past (its grams start by `n - k`); for a `hay` shorter than
+            // `reach`, `from` is 0 and the steps start at 0, 16 or 24. The alphabet reads 32
+            // bytes and a step 36 at most: inside `pad`'s 96.
+            let at = unsafe { pad.as_ptr().add(p - from) };
             // The alphabet skips short payloads too (the zeros after `hay` are in no run).
-            // SAFETY: AVX2; `p - from <= 32`: the first step here starts at most one step
-            // past `from` (the one before read `hay` up to `n`), a second one only at stride
-            // 2 or 3 and at most 28 bytes past (its grams must start by `n - k`). So the 32
-            // bytes read are inside `pad`.
-            if ALPHA && unsafe { alpha_runs(pad.as_ptr().add(p - from), alphabet) } & tested == 0 {
-                p += 8 * S;
-                continue;
+            if !ALPHA || unsafe { alpha_runs(at, alphabet) } & tested != 0 {
+                // SAFETY: as above.
+                let m = unsafe { self.step_avx2::<S, WIDE>(at, masks, shift) };
+                if m & valid != 0 && hit(p, m & valid) {
+                    return true;
+                }
             }
-            // SAFETY: AVX2; `p - from < reach + 8 * S` (at most two steps past `from`), so
-            // the step's bytes are inside `pad`: 24 + 32 + 32 for stride 3, 36 + 36 for 4,
-            // 16 + 28 + 28 for 2 (16 + 32 + 28 with the alphabet).
-            let m = unsafe { self.step_avx2::<S, WIDE>(pad.as_ptr().add(p - from), masks, shift) };
-            if m & valid != 0 && hit(p, m & valid) {
-                return true;
-            }
-            p += 8 * S;
+            p += step;
         }
         false
     }

@@ -119,8 +119,8 @@ pub struct Scratch {
     pub(crate) names: Vec<(u32, u32, u64)>,
     /// The filter probes of `names` (or of `pkt_names`): (name index, word, mask).
     pub(crate) probes: Vec<(u32, u32, u64)>,
-    /// Packet scanner: the DNS and TLS names of a packet, queued for the domain filter
-    /// (start and end in `pkt_text`, span, where), and their text.
+    /// Packet scanner: the DNS, TLS and HTTP Host names of a packet, queued for the domain
+    /// filter (start and end in `pkt_text`, span, where), and their text.
     pub(crate) pkt_names: Vec<(u32, u32, crate::Span, crate::Where)>,
     pub(crate) pkt_text: Vec<u8>,
     pub(crate) hit_regex: RegexCache,
